@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Variants of the reference solution, kept as data in kata/overlays/.
+
+A *mutant* is a known wrong answer from TASKS.md: the solution with a few
+lines replaced, which its step's spec must reject. An *alternative* is another
+right answer (bytes instead of str, abort() instead of a tuple, ...), which
+every spec must accept. Both are TOML files of the same shape::
+
+    step = 1                       # mutants only: the spec that must fail
+    about = "returning before commit"
+    [[edit]]
+    file = "db.py"
+    old = '''...'''                # text of solution/db.py, found exactly once
+    new = '''...'''
+"""
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from kata.steps import SOLUTION_DIR, SUBMISSION_FILES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - older Pythons read TOML with the tomli backport
+    import tomli as tomllib
+
+OVERLAYS_DIR = Path(__file__).resolve().parent / "overlays"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """One replacement of a unique piece of text in one solution file."""
+
+    file: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """A named variant of the solution: a list of edits."""
+
+    name: str
+    about: str
+    edits: Tuple[Edit, ...]
+    step: Optional[int] = None
+
+    def apply(self, destination: Path, source: Path = SOLUTION_DIR) -> Path:
+        """Write the solution with this overlay's edits into destination."""
+        destination.mkdir(parents=True, exist_ok=True)
+        for name in SUBMISSION_FILES:
+            shutil.copy2(source / name, destination / name)
+        for edit in self.edits:
+            target = destination / edit.file
+            text = target.read_text()
+            found = text.count(edit.old)
+            if found != 1:
+                raise ValueError("overlay {}: the text to replace occurs {} "
+                                 "times in {}, not once".format(
+                                     self.name, found, edit.file))
+            target.write_text(text.replace(edit.old, edit.new))
+        return destination
+
+
+def load(kind: str) -> List[Overlay]:
+    """Return every overlay of a kind ('mutants' or 'alternatives')."""
+    overlays = []
+    for path in sorted((OVERLAYS_DIR / kind).glob("*.toml")):
+        data = tomllib.loads(path.read_text())
+        edits = tuple(Edit(item["file"], item["old"], item["new"])
+                      for item in data["edit"])
+        overlays.append(Overlay(path.stem, data["about"], edits,
+                                data.get("step")))
+    return overlays

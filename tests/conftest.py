@@ -1,0 +1,108 @@
+#!/usr/bin/env python3
+"""Pytest wiring shared by the step specs.
+
+It chooses the submission under test (``--impl DIR``, else ``$KATA_IMPL``,
+else ``workspace/``), imports its modules fresh for every test inside a
+temporary working directory (so ``a.db`` lands there), lowers bcrypt's work
+factor unless a test is marked ``real_bcrypt``, and turns every failure into
+one plain sentence that ends with the step README to read.
+"""
+import os
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+import bcrypt
+import pytest
+from hypothesis import HealthCheck, settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kata.steps import REPO_ROOT, step_of_spec  # noqa: E402
+from spec_support import Submission, explain_failure  # noqa: E402
+
+# Grading must never write into the submission folder.
+sys.dont_write_bytecode = True
+
+settings.register_profile(
+    "kata", deadline=None, max_examples=25, database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture,
+                           HealthCheck.too_slow])
+settings.load_profile("kata")
+
+FAST_BCRYPT_ROUNDS = 4
+_real_gensalt = bcrypt.gensalt
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add the option that names the submission folder."""
+    parser.addoption(
+        "--impl", metavar="DIR", default=None,
+        help="submission folder to test (default: $KATA_IMPL, else "
+             "workspace/)")
+
+
+def submission_dir(config: pytest.Config) -> Path:
+    """Return the submission folder: option, else environment, else default."""
+    chosen = config.getoption("--impl") or os.environ.get("KATA_IMPL")
+    if chosen:
+        return (config.invocation_params.dir / chosen).resolve()
+    return REPO_ROOT / "workspace"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Stop at once, with a clear message, when the submission is missing."""
+    folder = submission_dir(config)
+    if not folder.is_dir():
+        raise pytest.UsageError(
+            "there is no submission folder at {}: create your workspace with "
+            "'./checker.sh init', or name a folder with --impl DIR or "
+            "KATA_IMPL=DIR".format(folder))
+
+
+@pytest.fixture
+def submission(request: pytest.FixtureRequest, tmp_path: Path,
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[Submission]:
+    """Give the test a fresh view of the submission in its own directory."""
+    workdir = tmp_path / "cwd"
+    workdir.mkdir()
+    monkeypatch.chdir(workdir)
+    subject = Submission(submission_dir(request.config), workdir)
+    with subject.imports():
+        yield subject
+
+
+@pytest.fixture(autouse=True)
+def fast_bcrypt(request: pytest.FixtureRequest,
+                monkeypatch: pytest.MonkeyPatch) -> None:
+    """Lower bcrypt's default work factor, except for real_bcrypt tests."""
+    if request.node.get_closest_marker("real_bcrypt"):
+        return
+
+    def gensalt(rounds: int = FAST_BCRYPT_ROUNDS,
+                prefix: bytes = b"2b") -> bytes:
+        """Return a salt of the lowered default cost."""
+        return _real_gensalt(rounds, prefix)
+
+    monkeypatch.setattr(bcrypt, "gensalt", gensalt)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo) -> pytest.TestReport:
+    """Replace a failure's traceback by one sentence and the README to read."""
+    report = yield
+    if report.failed and call.excinfo is not None:
+        step = step_of_spec(Path(str(item.path)))
+        folder = submission_dir(item.config)
+        message = explain_failure(call.excinfo, folder)
+        if step is not None:
+            message = "{} ({})".format(message, step.readme_ref)
+        report.longrepr = message
+        report.user_properties.append(("kata_message", message))
+    return report
+
+
+def pytest_report_header(config: pytest.Config) -> Optional[str]:
+    """Say which submission is being tested."""
+    return "submission: {}".format(submission_dir(config))

@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""What the step specs share: loading a submission and explaining failures.
+
+A spec never imports student code at the top of the file (a broken submission
+would then fail to collect, "0 items", instead of failing with a reason). It
+asks the ``submission`` fixture, which returns a ``Submission``: its methods
+import the student's modules fresh and turn a missing file, class or method
+into a failure that names it.
+"""
+import contextlib
+import gc
+import importlib
+import sqlite3
+import sys
+import traceback
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Dict, Iterator, List, Optional, Sequence
+
+import pytest
+
+STUDENT_MODULES = ("user", "db", "auth", "app", "main")
+MESSAGE_LIMIT = 700
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """Return repr(value), cut to limit characters for a failure message."""
+    text = repr(value)
+    if len(text) > limit:
+        text = text[:limit - 3] + "..."
+    return text
+
+
+def as_bytes(value: Any) -> Any:
+    """Return a stored str as UTF-8 bytes and anything else unchanged.
+
+    ``hashed_password`` may be stored as bytes or as str: both are right.
+    """
+    if isinstance(value, str):
+        return value.encode("utf-8")
+    return value
+
+
+class Submission:
+    """A submission folder, seen from one test in its own working directory."""
+
+    def __init__(self, root: Path, workdir: Path) -> None:
+        """Remember where the submission is and where the test runs."""
+        self.root = root
+        self.workdir = workdir
+
+    @contextlib.contextmanager
+    def imports(self) -> Iterator[None]:
+        """Make the submission importable, fresh, for the duration."""
+        _forget_student_modules()
+        sys.path.insert(0, str(self.root))
+        importlib.invalidate_caches()
+        try:
+            yield
+        finally:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(str(self.root))
+            _forget_student_modules()
+            # Drop the test's engines, closing a.db before the next test.
+            gc.collect()
+
+    def module(self, name: str) -> ModuleType:
+        """Import and return the submission's module, failing with a reason."""
+        path = self.root / (name + ".py")
+        if not path.is_file():
+            pytest.fail("{}.py is missing from the submission ({})".format(
+                name, self.root), pytrace=False)
+        if name in sys.modules:
+            return sys.modules[name]
+        try:
+            module = importlib.import_module(name)
+        except SyntaxError as error:
+            pytest.fail("{} does not parse: {} at line {}".format(
+                Path(error.filename or path).name, error.msg, error.lineno),
+                pytrace=False)
+        except SystemExit as error:
+            pytest.fail("importing {}.py exits the program (SystemExit {})"
+                        .format(name, short(error.code)), pytrace=False)
+        except Exception as error:  # any error of student code is a finding
+            pytest.fail("importing {}.py raised {}".format(
+                name, describe_exception(error, self.root)), pytrace=False)
+        origin = Path(getattr(module, "__file__", "") or "").resolve()
+        if origin.parent != self.root.resolve():
+            pytest.fail("'import {}' found {} instead of the submission's "
+                        "{}.py".format(name, origin, name), pytrace=False)
+        return module
+
+    def get(self, module_name: str, dotted: str) -> Any:
+        """Return an attribute of a module, e.g. ``Auth.valid_login``."""
+        value: Any = self.module(module_name)
+        owner = module_name + ".py"
+        for part in dotted.split("."):
+            if not hasattr(value, part):
+                pytest.fail("{} has no {}".format(owner, part), pytrace=False)
+            value = getattr(value, part)
+            owner = "{} of {}.py".format(part, module_name)
+        return value
+
+    def db(self) -> Any:
+        """Return a new DB() of the submission (which empties a.db)."""
+        return self.get("db", "DB")()
+
+    def auth(self) -> Any:
+        """Return a new Auth() of the submission (which empties a.db)."""
+        return self.get("auth", "Auth")()
+
+    def app(self) -> Any:
+        """Return the submission's Flask application object."""
+        return self.get("app", "app")
+
+    def client(self) -> Any:
+        """Return a Flask test client of the submission's app."""
+        return self.app().test_client()
+
+    def rows(self, query: str, parameters: Sequence[Any] = ()) -> List[Any]:
+        """Run query on a.db through a new, independent SQLite connection.
+
+        Reads through the student's own session would hide a missing commit.
+        """
+        database = self.workdir / "a.db"
+        if not database.is_file():
+            pytest.fail("no a.db was created in the working directory: DB() "
+                        "must open the SQLite file a.db", pytrace=False)
+        connection = sqlite3.connect(str(database))
+        try:
+            return connection.execute(query, tuple(parameters)).fetchall()
+        finally:
+            connection.close()
+
+    def stored_user(self, email: str) -> Optional[Dict[str, Any]]:
+        """Return the committed row of the user with that email, or None."""
+        database = self.workdir / "a.db"
+        if not database.is_file():
+            return None
+        connection = sqlite3.connect(str(database))
+        connection.row_factory = sqlite3.Row
+        try:
+            row = connection.execute(
+                "SELECT * FROM users WHERE email = ?", (email,)).fetchone()
+        except sqlite3.Error as error:
+            pytest.fail("a.db cannot be read: {}".format(error), pytrace=False)
+        finally:
+            connection.close()
+        return dict(row) if row is not None else None
+
+
+def _forget_student_modules() -> None:
+    """Remove the student's modules from the import cache."""
+    for name in STUDENT_MODULES:
+        sys.modules.pop(name, None)
+
+
+def describe_exception(error: BaseException, root: Path) -> str:
+    """Return 'Type: message (at file.py:line)', the line in the submission."""
+    text = "{}: {}".format(type(error).__name__, error) if str(error) \
+        else type(error).__name__
+    where = None
+    for frame in traceback.extract_tb(error.__traceback__):
+        try:
+            inside = Path(frame.filename).resolve().parent == root.resolve()
+        except (OSError, ValueError):
+            inside = False
+        if inside:
+            where = "{}:{}".format(Path(frame.filename).name, frame.lineno)
+    return text + (" (at {})".format(where) if where else "")
+
+
+def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
+    """Return one readable sentence for a failed check."""
+    error = excinfo.value
+    # Hypothesis groups several distinct failures; the first one is enough.
+    while getattr(error, "exceptions", None):
+        error = error.exceptions[0]
+    if isinstance(error, pytest.fail.Exception):
+        message = str(error.msg)
+    elif isinstance(error, AssertionError) and str(error):
+        # Keep the spec's own sentence, not pytest's rewritten comparison.
+        message = str(error).split("\nassert ")[0].strip()
+    else:
+        message = "unexpected " + describe_exception(error, root)
+    notes = [note for note in getattr(error, "__notes__", [])
+             if note.startswith("Falsifying example")]
+    if notes:
+        message += "; " + " ".join(notes[0].split())
+    if len(message) > MESSAGE_LIMIT:
+        message = message[:MESSAGE_LIMIT - 3] + "..."
+    return message
