@@ -38,6 +38,9 @@ class Step:
     # What of this step the starter already hands out, if anything. No step is
     # complete in the starter: every spec must fail on it.
     given_in_starter: Optional[str] = None
+    # Where the reference solution does this step: "file" for a whole
+    # file, "file:name" or "file:Class.method" for one definition.
+    solution: Tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -67,94 +70,114 @@ STEPS: Tuple[Step, ...] = (
           "session_id", "reset_token"),
          ("VARCHAR(250)",),
          "Give every String column its length, and decide for each column "
-         "whether it may be NULL."),
+         "whether it may be NULL.",
+         solution=("user.py",)),
     Step(1, "create-user", "Create user", ("db.py",),
          ("DB", "add_user", "a.db"), (),
          "Adding an object to a session is not saving it: ask yourself when "
          "another connection can see the row.",
-         given_in_starter="the DB constructor and its memoised _session"),
+         given_in_starter="the DB constructor and its memoised _session",
+         solution=("db.py:DB.add_user",)),
     Step(2, "find-user", "Find user", ("db.py",),
          ("find_user_by", "NoResultFound", "InvalidRequestError"), (),
          "Let the query filter on all keyword arguments at once, then take "
-         "the first row, and decide what no row at all means."),
+         "the first row, and decide what no row at all means.",
+         solution=("db.py:DB.find_user_by",)),
     Step(3, "update-user", "Update user", ("db.py",),
          ("update_user", "find_user_by", "ValueError"), (),
          "Check every keyword against the table's columns before you change "
-         "anything, and remember what makes a change last."),
+         "anything, and remember what makes a change last.",
+         solution=("db.py:DB.update_user",)),
     Step(4, "hash-password", "Hash password", ("auth.py",),
          ("_hash_password", "bcrypt", "gensalt"), (),
          "bcrypt works on bytes, and a hash without a fresh salt is a lookup "
-         "table waiting to happen."),
+         "table waiting to happen.",
+         solution=("auth.py:_hash_password",)),
     Step(5, "register-user", "Register user", ("auth.py",),
          ("Auth", "register_user", "_db", "ValueError"),
          ("User <email> already exists",),
          "Look the email up first; only an unknown email may become a "
          "new user, and only its hash may be stored.",
-         given_in_starter="the Auth constructor that creates self._db"),
+         given_in_starter="the Auth constructor that creates self._db",
+         solution=("auth.py:Auth.register_user",)),
     Step(6, "basic-flask-app", "Basic Flask app", ("app.py",),
          ("app", "jsonify", "0.0.0.0", "5000"),
          ("200", "Bienvenue"),
          "jsonify builds a response with the right content type; keep the "
-         "server start behind the __main__ guard."),
+         "server start behind the __main__ guard.",
+         solution=("app.py:index",)),
     Step(7, "register-endpoint", "Register user end-point", ("app.py",),
          ("AUTH", "/users", "email", "password"),
          ("200", "400", "user created", "email already registered"),
          "The form data is in request.form; turn the ValueError of Auth into "
-         "the 400 answer."),
+         "the 400 answer.",
+         solution=("app.py:users",)),
     Step(8, "credentials-validation", "Credentials validation", ("auth.py",),
          ("valid_login", "checkpw"), (),
          "An unknown email is just a failed login: catch the lookup error and "
-         "answer with a real bool."),
+         "answer with a real bool.",
+         solution=("auth.py:Auth.valid_login",)),
     Step(9, "generate-uuids", "Generate UUIDs", ("auth.py",),
          ("_generate_uuid", "uuid"), (),
          "The uuid module makes random identifiers; the task wants their "
-         "text form."),
+         "text form.",
+         solution=("auth.py:_generate_uuid",)),
     Step(10, "get-session-id", "Get session ID", ("auth.py",),
          ("create_session", "session_id"), (),
          "Find the user, make a fresh id, save it with update_user, return "
-         "it; an unknown email returns None."),
+         "it; an unknown email returns None.",
+         solution=("auth.py:Auth.create_session",)),
     Step(11, "log-in", "Log in", ("app.py",),
          ("/sessions", "session_id", "abort"),
          ("401", "200", "logged in"),
          "Validate first, abort(401) on failure, then create the session and "
-         "set the cookie on the response before returning it."),
+         "set the cookie on the response before returning it.",
+         solution=("app.py:login",)),
     Step(12, "find-user-by-session-id", "Find user by session ID",
          ("auth.py",),
          ("get_user_from_session_id", "session_id"), (),
          "What does a filter on session_id=None match in SQL? Answer None "
-         "before you ask the database."),
+         "before you ask the database.",
+         solution=("auth.py:Auth.get_user_from_session_id",)),
     Step(13, "destroy-session", "Destroy session", ("auth.py",),
          ("destroy_session", "session_id"), (),
-         "Updating the user's session_id to None is all it takes."),
+         "Updating the user's session_id to None is all it takes.",
+         solution=("auth.py:Auth.destroy_session",)),
     Step(14, "log-out", "Log out", ("app.py",),
          ("DELETE", "/sessions", "session_id", "redirect"),
          ("302", "403"),
          "Find the user from the cookie, abort(403) if there is none, destroy "
-         "the session, then redirect to the index."),
+         "the session, then redirect to the index.",
+         solution=("app.py:logout",)),
     Step(15, "user-profile", "User profile", ("app.py",),
          ("/profile", "session_id"),
          ("200", "403"),
          "The cookie is in request.cookies; the user it names is the only "
-         "email you may show."),
+         "email you may show.",
+         solution=("app.py:profile",)),
     Step(16, "generate-reset-token", "Generate reset password token",
          ("auth.py",),
          ("get_reset_password_token", "reset_token", "ValueError"), (),
-         "Same shape as create_session, but an unknown email is an error."),
+         "Same shape as create_session, but an unknown email is an error.",
+         solution=("auth.py:Auth.get_reset_password_token",)),
     Step(17, "reset-token-endpoint", "Get reset password token end-point",
          ("app.py",),
          ("POST", "/reset_password", "email", "reset_token"),
          ("200", "403"),
-         "Ask Auth for a token and turn its ValueError into 403."),
+         "Ask Auth for a token and turn its ValueError into 403.",
+         solution=("app.py:get_reset_password_token",)),
     Step(18, "update-password", "Update password", ("auth.py",),
          ("update_password", "reset_token", "ValueError"), (),
          "A token of None must never reach the database; after a reset the "
-         "token must be gone."),
+         "token must be gone.",
+         solution=("auth.py:Auth.update_password",)),
     Step(19, "update-password-endpoint", "Update password end-point",
          ("app.py",),
          ("PUT", "/reset_password", "email", "reset_token", "new_password"),
          ("200", "403", "Password updated"),
          "Read the three form fields, let Auth do the work, and answer 403 "
-         "when it refuses."),
+         "when it refuses.",
+         solution=("app.py:update_password",)),
     Step(20, "end-to-end", "End-to-end integration test", ("main.py",),
          ("register_user", "log_in_wrong_password", "log_in",
           "profile_unlogged", "profile_logged", "log_out",
@@ -162,7 +185,8 @@ STEPS: Tuple[Step, ...] = (
           "EMAIL", "PASSWD", "NEW_PASSWD", "requests"),
          ("localhost:5000",),
          "Every function asserts the status code and the payload it expects; "
-         "a check that asserts nothing passes against a broken service."),
+         "a check that asserts nothing passes against a broken service.",
+         solution=("main.py",)),
 )
 
 

@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""Grade a submission task by task: its files, its style, its specs.
+
+A task passes when every one of its checks passes. Checks come in three
+kinds, kept apart in every report: ``files`` (the task's files are there),
+``style`` (rules G1-G10 on those files) and ``spec`` (the step's spec).
+"""
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Dict, List, Optional, Sequence
+
+from kata import sandbox, specrun, style
+from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
+
+MAX_FILE_BYTES = 1024 * 1024
+# Which rules apply to which files; G7 concerns the Flask app only.
+PYTHON_RULES = ("G1", "G2", "G3", "G4", "G5", "G6", "G8", "G10")
+APP_RULES = PYTHON_RULES[:6] + ("G7",) + PYTHON_RULES[6:]
+ISOLATION = {
+    True: "each task in its own network and PID namespaces",
+    False: "each task in its own process group (namespaces are not "
+           "available here: no private port 5000, so end-to-end runs wait "
+           "for each other)",
+}
+
+
+@dataclass
+class Check:
+    """One graded check of a task."""
+
+    name: str
+    kind: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class TaskResult:
+    """The checks of one task and its verdicts."""
+
+    step: Step
+    checks: List[Check] = field(default_factory=list)
+    timed_out: bool = False
+    seconds: float = 0.0
+    output_tail: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """Tell whether every check of the task passed."""
+        return all(check.passed for check in self.checks)
+
+    def kind_passed(self, kind: str) -> bool:
+        """Tell whether every check of one kind passed."""
+        return all(check.passed for check in self.checks
+                   if check.kind == kind)
+
+
+@dataclass
+class Grade:
+    """The grade of one submission."""
+
+    submission: str
+    tasks: List[TaskResult]
+    isolation: str
+    specs_modified: Optional[bool]
+    ignored: List[str] = field(default_factory=list)
+
+    @property
+    def checks(self) -> List[Check]:
+        """Return every check of every task."""
+        return [check for task in self.tasks for check in task.checks]
+
+    @property
+    def score(self) -> float:
+        """Return the percentage of task points earned."""
+        total = sum(task.step.points for task in self.tasks)
+        earned = sum(task.step.points for task in self.tasks if task.passed)
+        return round(100.0 * earned / total, 1) if total else 0.0
+
+    @property
+    def passed(self) -> bool:
+        """Tell whether every graded task passed."""
+        return all(task.passed for task in self.tasks)
+
+
+def snapshot(submission: Path, destination: Path) -> List[str]:
+    """Copy the submission's own files into destination.
+
+    Only the files of the exercise are copied (junk such as a.db, caches or
+    a virtualenv is left alone); return the names of what was skipped.
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    skipped = []
+    for name in SUBMISSION_FILES:
+        source = submission / name
+        if not source.is_file():
+            continue
+        if source.stat().st_size > MAX_FILE_BYTES:
+            skipped.append(name)
+            continue
+        shutil.copy2(str(source), str(destination / name))
+    return skipped
+
+
+def specs_modified() -> Optional[bool]:
+    """Tell whether tests/ differs from the committed specs (None: unknown)."""
+    try:
+        changed = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--",
+             "tests", "pytest.ini"],
+            capture_output=True, text=True, timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return bool(changed.strip())
+
+
+def file_checks(step: Step, copy: Path,
+                too_large: Sequence[str]) -> List[Check]:
+    """Return a check per Python file of the step: is it there?"""
+    checks = []
+    for name in step.files:
+        if not name.endswith(".py"):
+            continue
+        if name in too_large:
+            checks.append(Check(name + " is present", "files", False,
+                                "{} is larger than {} bytes; it was not "
+                                "graded".format(name, MAX_FILE_BYTES)))
+        elif (copy / name).is_file():
+            checks.append(Check(name + " is present", "files", True))
+        else:
+            checks.append(Check(name + " is present", "files", False,
+                                "{} is missing from the submission".format(
+                                    name)))
+    return checks
+
+
+def style_checks(step: Step, copy: Path,
+                 problems: Dict[str, List[style.StyleProblem]],
+                 ) -> List[Check]:
+    """Return a check per rule per file of the step."""
+    checks = []
+    for name in step.files:
+        if name == "README.md":
+            found = problems.get(name, [])
+            checks.append(_rule_check(name, "G9", found))
+            continue
+        if not (copy / name).is_file():
+            continue
+        rules = APP_RULES if name == "app.py" else PYTHON_RULES
+        for rule in rules:
+            found = [problem for problem in problems.get(name, [])
+                     if problem.rule == rule]
+            checks.append(_rule_check(name, rule, found))
+    return checks
+
+
+def _rule_check(name: str, rule: str,
+                found: List[style.StyleProblem]) -> Check:
+    """Summarise the problems one rule found in one file as a check."""
+    title = "{} {}: {}".format(name, rule, style.RULES[rule])
+    shown = "; ".join(problem.message for problem in found[:5])
+    if len(found) > 5:
+        shown += "; and {} more".format(len(found) - 5)
+    return Check(title, "style", not found, shown)
+
+
+def spec_checks(result: Optional[specrun.SpecResult]) -> List[Check]:
+    """Return a check per test of the step's spec, plus any run problem."""
+    if result is None:
+        return [Check("spec run", "spec", False, "the spec was not run")]
+    checks = [Check(item.name, "spec", item.passed, item.message)
+              for item in result.checks]
+    if result.problem or not checks:
+        checks.append(Check("spec run", "spec", False,
+                            result.problem or "the spec ran no test"))
+    return checks
+
+
+def grade(submission: Path, steps: Sequence[Step] = STEPS, jobs: int = 2,
+          isolate: bool = True, timeout: Optional[float] = None,
+          pytest_args: Sequence[str] = ()) -> Grade:
+    """Grade the given steps of a submission folder, never writing to it."""
+    return grade_many([submission], steps, jobs, isolate, timeout,
+                      pytest_args)[0]
+
+
+def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
+               jobs: int = 2, isolate: bool = True,
+               timeout: Optional[float] = None,
+               pytest_args: Sequence[str] = (),
+               on_graded: Optional[Callable[[int], None]] = None,
+               ) -> List[Grade]:
+    """Grade several submissions, their tasks sharing jobs parallel runs.
+
+    on_graded(index) is called as soon as submission index is fully graded.
+    """
+    work = Path(tempfile.mkdtemp(prefix="kata-grade-"))
+    try:
+        copies, too_large, problems = [], [], []
+        for index, submission in enumerate(submissions):
+            copy = work / str(index)
+            too_large.append(snapshot(submission, copy))
+            problems.append(_style_problems(copy, steps))
+            copies.append(copy)
+        specrun.preload()
+        isolate = isolate and sandbox.namespaces_available()
+        spec_jobs = [specrun.SpecJob((index, step.number), step, copy)
+                     for index, copy in enumerate(copies) for step in steps]
+        remaining = {index: len(steps) for index in range(len(copies))}
+
+        def done(job: specrun.SpecJob) -> None:
+            """Count a finished run; report a fully graded submission."""
+            index = job.key[0]
+            remaining[index] -= 1
+            if remaining[index] == 0 and on_graded is not None:
+                on_graded(index)
+
+        results = specrun.run_specs(spec_jobs, jobs, isolate, timeout,
+                                    pytest_args, done)
+        return [Grade(str(submission),
+                      [_task(step, copies[index], too_large[index],
+                             problems[index],
+                             results.get((index, step.number)))
+                       for step in steps],
+                      ISOLATION[isolate], specs_modified())
+                for index, submission in enumerate(submissions)]
+    finally:
+        shutil.rmtree(str(work), ignore_errors=True)
+
+
+def _style_problems(copy: Path, steps: Sequence[Step],
+                    ) -> Dict[str, List[style.StyleProblem]]:
+    """Return the style problems of every file the steps concern."""
+    names = sorted({name for step in steps for name in step.files})
+    return {name: (style.check_readme(copy) if name == "README.md"
+                   else style.check_file(copy, name))
+            for name in names}
+
+
+def _task(step: Step, copy: Path, too_large: Sequence[str],
+          problems: Dict[str, List[style.StyleProblem]],
+          result: Optional[specrun.SpecResult]) -> TaskResult:
+    """Assemble the checks of one task."""
+    task = TaskResult(step)
+    task.checks = (file_checks(step, copy, too_large)
+                   + style_checks(step, copy, problems)
+                   + spec_checks(result))
+    if result is not None:
+        task.timed_out = result.timed_out
+        task.seconds = result.seconds
+        task.output_tail = result.output_tail
+    return task

@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Reports of a grade: text for people, JSON for gradebooks, JUnit for CI."""
+import json
+from typing import Any, Dict, List
+
+from junit_xml import TestCase, TestSuite, to_xml_report_string
+
+from kata.grading import Grade, TaskResult
+
+KINDS = ("files", "style", "spec")
+
+
+def to_dict(grade: Grade) -> Dict[str, Any]:
+    """Return the grade as plain data, the shape of the --json report."""
+    return {
+        "submission": grade.submission,
+        "tasks": [_task_dict(task) for task in grade.tasks],
+        "score": grade.score,
+        "tasks_passed": sum(task.passed for task in grade.tasks),
+        "tasks_total": len(grade.tasks),
+        "checks_passed": sum(check.passed for check in grade.checks),
+        "checks_total": len(grade.checks),
+        "isolation": grade.isolation,
+        "specs_modified": grade.specs_modified,
+    }
+
+
+def _task_dict(task: TaskResult) -> Dict[str, Any]:
+    """Return one task's part of the JSON report."""
+    return {
+        "task": task.step.number,
+        "title": task.step.title,
+        "readme": task.step.readme_ref,
+        "points": task.step.points,
+        "passed": task.passed,
+        "works": task.kind_passed("files") and task.kind_passed("spec"),
+        "style_ok": task.kind_passed("style"),
+        "timed_out": task.timed_out,
+        "checks": [{"name": check.name, "kind": check.kind,
+                    "passed": check.passed, "message": check.message}
+                   for check in task.checks],
+    }
+
+
+def to_json(grade: Grade) -> str:
+    """Return the JSON report."""
+    return json.dumps(to_dict(grade), indent=2)
+
+
+def to_junit(grade: Grade) -> str:
+    """Return a JUnit XML report: a suite per task, a test case per check."""
+    suites = []
+    for task in grade.tasks:
+        cases = []
+        for check in task.checks:
+            case = TestCase(check.name, classname="{}.{}".format(
+                task.step.name, check.kind))
+            if not check.passed:
+                case.add_failure_info(message=check.message or "failed")
+            cases.append(case)
+        suites.append(TestSuite("task {:02d} {}".format(
+            task.step.number, task.step.title), cases))
+    return to_xml_report_string(suites)
+
+
+def _verdict(task: TaskResult) -> str:
+    """Return a phrase that tells "broken" from "works, but badly styled"."""
+    if task.passed:
+        return "pass"
+    works = task.kind_passed("files") and task.kind_passed("spec")
+    if works:
+        return "FAIL (works, but style problems)"
+    if task.timed_out:
+        return "FAIL (timed out)"
+    return "FAIL"
+
+
+def to_text(grade: Grade, show_output: bool = False) -> str:
+    """Return the human report: a line per task, the failures under it."""
+    lines: List[str] = ["Grading {}".format(grade.submission)]
+    if grade.specs_modified:
+        lines.append("warning: the specs in tests/ differ from the committed "
+                     "ones; this grade may not be the official one")
+    width = max(len(task.step.title) for task in grade.tasks) + 3
+    for task in grade.tasks:
+        passed = sum(check.passed for check in task.checks)
+        lines.append("{:>3}  {}  {:>3}/{:<3} {}".format(
+            task.step.number, task.step.title.ljust(width, "."), passed,
+            len(task.checks), _verdict(task)))
+        failed = [check for check in task.checks if not check.passed]
+        for check in failed:
+            lines.append("       x [{}] {}: {}".format(
+                check.kind, check.name, check.message or "failed"))
+        if failed and not any(check.message.endswith("README.md)")
+                              for check in failed):
+            lines.append("       read {}".format(task.step.readme_ref))
+        if failed and show_output and task.output_tail.strip():
+            lines.append("       output of the run:")
+            lines.extend("       | " + line
+                         for line in task.output_tail.splitlines()[-15:])
+    tasks_passed = sum(task.passed for task in grade.tasks)
+    checks = grade.checks
+    lines.append("Score: {}/{} tasks passed ({}%), {}/{} checks passed".format(
+        tasks_passed, len(grade.tasks), grade.score,
+        sum(check.passed for check in checks), len(checks)))
+    return "\n".join(lines)

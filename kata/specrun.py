@@ -1,0 +1,297 @@
+#!/usr/bin/env python3
+"""Run one step's spec against a copy of a submission, in a sandbox.
+
+The checker imports the heavy libraries once (``preload``), then forks one
+sandboxed child per step. The child runs pytest on the step's spec and writes
+each test's verdict, as soon as it is known, to a JSON-lines file; a run that
+ends without its closing line (a crash, ``os._exit``, a time-out) has failed,
+whatever its exit status.
+"""
+import fcntl
+import gc
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import (Any, Callable, Dict, Hashable, List, Optional,
+                    Sequence)
+
+from kata import sandbox
+from kata.steps import REPO_ROOT, Step
+
+DEFAULT_TIMEOUT = 30.0
+OUTPUT_SHOWN_BYTES = 2000
+PORT_LOCK = os.path.join(tempfile.gettempdir(), "kata-port-5000.lock")
+
+
+@dataclass
+class SpecCheck:
+    """The verdict of one test of a spec."""
+
+    name: str
+    passed: bool
+    message: str = ""
+
+
+@dataclass
+class SpecResult:
+    """What running one step's spec produced."""
+
+    step: Step
+    checks: List[SpecCheck] = field(default_factory=list)
+    completed: bool = False
+    problem: str = ""
+    timed_out: bool = False
+    seconds: float = 0.0
+    output_tail: str = ""
+
+
+def preload() -> None:
+    """Import, once, what every spec run needs, so forks start warm."""
+    import bcrypt  # noqa: F401
+    import flask  # noqa: F401
+    import hypothesis  # noqa: F401
+    import pytest  # noqa: F401
+    import requests  # noqa: F401
+    import sqlalchemy.ext.declarative  # noqa: F401
+    import sqlalchemy.orm  # noqa: F401
+    import werkzeug.serving  # noqa: F401
+
+    # Forked children share these objects; a full collection in a child
+    # would touch, and so copy, every page of them.
+    gc.freeze()
+
+
+class _ResultWriter:
+    """A pytest plugin that appends each test's verdict to a file."""
+
+    def __init__(self, path: Path) -> None:
+        """Open the results file the parent will read."""
+        self._file = open(path, "a", encoding="utf-8")
+        self._verdicts: Dict[str, Dict[str, Any]] = {}
+
+    def _write(self, record: Dict[str, Any]) -> None:
+        """Append one JSON line and make sure it reaches the disk."""
+        self._file.write(json.dumps(record) + "\n")
+        self._file.flush()
+
+    def pytest_runtest_logstart(self, nodeid: str) -> None:
+        """Record which test is running, for a report of a crash."""
+        self._write({"started": nodeid.split("::", 1)[-1]})
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        """Fold the setup, call and teardown reports of a test together."""
+        verdict = self._verdicts.setdefault(
+            report.nodeid, {"passed": True, "message": ""})
+        if report.failed or (report.skipped and report.when == "call"):
+            verdict["passed"] = False
+            if not verdict["message"]:
+                verdict["message"] = _message_of(report)
+
+    def pytest_runtest_logfinish(self, nodeid: str) -> None:
+        """Write the test's verdict once all its phases are done."""
+        verdict = self._verdicts.pop(nodeid, {"passed": False,
+                                              "message": "did not run"})
+        self._write({"test": nodeid.split("::", 1)[-1], **verdict})
+
+    def pytest_collectreport(self, report: Any) -> None:
+        """Report a spec that cannot even be collected."""
+        if report.failed:
+            self._write({"test": "collecting the spec", "passed": False,
+                         "message": _message_of(report)})
+
+    def close(self, exit_code: int) -> None:
+        """Write the closing line that marks a complete run."""
+        self._write({"done": True, "exit_code": exit_code})
+        self._file.close()
+
+
+def _message_of(report: Any) -> str:
+    """Return the readable part of a failed pytest report."""
+    for key, value in getattr(report, "user_properties", []):
+        if key == "kata_message":
+            return str(value)
+    if report.skipped:
+        return "skipped: {}".format(report.longrepr)
+    text = str(report.longrepr)
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1][:500] if lines else "failed"
+
+
+def _pytest_body(step: Step, submission: Path, scratch: Path,
+                 results: Path, extra: Sequence[str], shared_network: bool,
+                 ) -> int:
+    """Run pytest on the step's spec; this is the sandboxed child."""
+    import pytest
+
+    os.chdir(str(scratch))
+    if shared_network and "main.py" in step.files:
+        # Without a network namespace of its own, the end-to-end step needs
+        # the machine's port 5000: one grading at a time may hold it.
+        lock = open(PORT_LOCK, "a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    writer = _ResultWriter(results)
+    code = pytest.main(
+        [str(step.spec), "--impl", str(submission),
+         "--basetemp", str(scratch / "tmp"), "-q", "--no-header",
+         "-W", "ignore::pytest.PytestAssertRewriteWarning",
+         "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pytest.ini"),
+         *extra],
+        plugins=[writer])
+    writer.close(int(code))
+    return 0
+
+
+@dataclass(frozen=True)
+class SpecJob:
+    """One spec to run: a step's spec against one submission copy."""
+
+    key: Hashable
+    step: Step
+    submission: Path
+
+
+@dataclass
+class _Pending:
+    """A spec run under way."""
+
+    job: SpecJob
+    run: sandbox.Run
+    deadline: float
+    folder: Path
+
+
+def run_specs(jobs: Sequence[SpecJob], parallel: int, isolate: bool,
+              timeout: Optional[float] = None, extra: Sequence[str] = (),
+              on_done: Optional[Callable[[SpecJob], None]] = None,
+              ) -> Dict[Hashable, SpecResult]:
+    """Run specs, at most parallel at a time, each on a new copy.
+
+    Return the result of every job by its key; on_done is called as each
+    job finishes.
+    """
+    sandbox.become_subreaper()
+    work = Path(tempfile.mkdtemp(prefix="kata-specs-"))
+    queue = list(enumerate(jobs))
+    pending: List[_Pending] = []
+    results: Dict[Hashable, SpecResult] = {}
+    try:
+        while queue or pending:
+            while queue and len(pending) < max(1, parallel):
+                index, job = queue.pop(0)
+                pending.append(_launch(job, work / str(index), isolate,
+                                       timeout, extra))
+            finished = _first_finished(pending)
+            if finished is None:
+                time.sleep(0.005)
+                continue
+            entry, outcome = finished
+            pending.remove(entry)
+            results[entry.job.key] = _read_result(entry, outcome)
+            shutil.rmtree(str(entry.folder), ignore_errors=True)
+            if on_done is not None:
+                on_done(entry.job)
+    finally:
+        for entry in pending:
+            sandbox.stop(entry.run)
+        shutil.rmtree(str(work), ignore_errors=True)
+    return results
+
+
+def time_limit(step: Step, timeout: Optional[float]) -> float:
+    """Return the time limit of a step (the end-to-end step gets twice)."""
+    base = DEFAULT_TIMEOUT if timeout is None else timeout
+    return base * 2 if "main.py" in step.files else base
+
+
+def _launch(job: SpecJob, folder: Path, isolate: bool,
+            timeout: Optional[float], extra: Sequence[str]) -> _Pending:
+    """Copy the submission for one job and start its spec run."""
+    scratch = folder / "scratch"
+    scratch.mkdir(parents=True)
+    copy = folder / "submission"
+    shutil.copytree(str(job.submission), str(copy))
+    run = sandbox.start(
+        lambda: _pytest_body(job.step, copy, scratch,
+                             folder / "results.jsonl", extra, not isolate),
+        str(folder / "output.txt"), isolate)
+    return _Pending(job, run,
+                    time.monotonic() + time_limit(job.step, timeout), folder)
+
+
+def _first_finished(pending: List[_Pending]) -> Optional[Any]:
+    """Return (entry, outcome) for a run that ended or ran out of time."""
+    for entry in pending:
+        try:
+            done, status = os.waitpid(entry.run.waiter, os.WNOHANG)
+        except ChildProcessError:
+            done, status = entry.run.waiter, 0
+        if done:
+            sandbox.kill_tree(entry.run.root)
+            return entry, sandbox.outcome_of(
+                status, time.monotonic() - entry.run.started)
+        if time.monotonic() >= entry.deadline:
+            return entry, sandbox.wait(entry.run, entry.deadline)
+    return None
+
+
+def _read_result(entry: _Pending, outcome: sandbox.Outcome) -> SpecResult:
+    """Turn the results file and the outcome of a run into a SpecResult."""
+    result = SpecResult(entry.job.step, timed_out=outcome.timed_out,
+                        seconds=outcome.seconds)
+    last_started = ""
+    results_path = entry.folder / "results.jsonl"
+    lines = results_path.read_text(errors="replace").splitlines() \
+        if results_path.exists() else []
+    for line in lines:
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if "started" in record:
+            last_started = str(record["started"])
+        elif "test" in record:
+            result.checks.append(SpecCheck(str(record["test"]),
+                                           bool(record["passed"]),
+                                           str(record.get("message", ""))))
+        elif record.get("done"):
+            result.completed = True
+            if record.get("exit_code") not in (0, 1) and not result.checks:
+                result.problem = "the spec did not run (pytest exit " \
+                    "status {})".format(record.get("exit_code"))
+    result.output_tail = _tail(entry.folder / "output.txt")
+    if not result.completed:
+        result.problem = _why_incomplete(outcome, last_started)
+    return result
+
+
+def _why_incomplete(outcome: sandbox.Outcome, last_started: str) -> str:
+    """Explain, in a sentence, why a run did not report all its results."""
+    during = " during {}".format(last_started) if last_started else ""
+    if outcome.timed_out:
+        return ("timed out after {:.0f} s{}: the submission hangs (an "
+                "endless loop, a server started at import, or a wait for "
+                "input?)".format(outcome.seconds, during))
+    if outcome.signal is not None:
+        return "the run was killed by signal {}{}".format(
+            outcome.signal, during)
+    return ("the run ended{} before reporting its results (exit status "
+            "{}): does the submission call sys.exit() or os._exit()?"
+            .format(during, outcome.exit_code))
+
+
+def _tail(path: Path) -> str:
+    """Return the end of a run's output, cut to a readable size."""
+    if not path.exists():
+        return ""
+    size = path.stat().st_size
+    with open(path, "rb") as handle:
+        handle.seek(max(0, size - OUTPUT_SHOWN_BYTES))
+        text = handle.read().decode("utf-8", errors="replace")
+    if size > OUTPUT_SHOWN_BYTES:
+        text = "[{} bytes of output cut]\n".format(
+            size - OUTPUT_SHOWN_BYTES) + text
+    return text
