@@ -1,0 +1,34 @@
+#!/usr/bin/env python3
+"""The documentation agrees with the one list of steps."""
+import re
+
+from kata import docs
+from kata.steps import REPO_ROOT, STEPS
+
+
+def test_readme_table_matches_the_list_of_steps() -> None:
+    """The README's table is the one generated from kata/steps.py."""
+    text = docs.README.read_text()
+    assert docs.readme_with_table(text) == text, (
+        "README.md's table of steps is stale: run python -m kata.docs "
+        "--write")
+
+
+def test_readme_links_every_statement() -> None:
+    """Every step's statement exists where the README links it."""
+    links = re.findall(r"\]\((steps/[^)]+)\)", docs.README.read_text())
+    assert links == [item.readme_ref for item in STEPS]
+    missing = [link for link in links if not (REPO_ROOT / link).is_file()]
+    assert not missing, "statements missing: {}".format(missing)
+
+
+def test_quick_start_is_two_commands() -> None:
+    """The quick start is the two commands CI and newcomers run."""
+    text = docs.README.read_text()
+    block = text.split("## Quick start", 1)[1].split("```sh", 1)[1]
+    commands = [line.split("#")[0].strip()
+                for line in block.split("```", 1)[0].splitlines()
+                if line.strip()]
+    assert commands == ["./checker.sh solution", "./checker.sh selftest"]
+    ci = (REPO_ROOT / ".ci" / "run").read_text()
+    assert "./checker.sh selftest" in ci.splitlines()
