@@ -14,7 +14,7 @@ from typing import Iterator, Optional
 
 import bcrypt
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -24,8 +24,13 @@ from spec_support import Submission, explain_failure  # noqa: E402
 # Grading must never write into the submission folder.
 sys.dont_write_bytecode = True
 
+# No shrinking: each example builds a fresh database, and shrinking a
+# failure of a half-written step would keep a student waiting for a minute;
+# the first failing example is shown as it was found.
 settings.register_profile(
     "kata", deadline=None, max_examples=25, database=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture,
                            HealthCheck.too_slow])
 settings.load_profile("kata")
