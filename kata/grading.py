@@ -197,7 +197,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
 
     on_graded(index) is called as soon as submission index is fully graded.
     """
-    work = Path(tempfile.mkdtemp(prefix="kata-grade-"))
+    work = Path(tempfile.mkdtemp(prefix="kata-grade-",
+                                 dir=specrun.SCRATCH_ROOT))
     try:
         copies, too_large, problems = [], [], []
         for index, submission in enumerate(submissions):

@@ -3,7 +3,7 @@
 
 ``check_file(folder, name)`` returns every problem of one file of a
 submission (``user.py``, ..., ``README.md``); ``check_readme(folder)`` says
-whether the submission has its README at all. A problem is a
+whether the submission has a real README (G9). A problem is a
 ``StyleProblem`` whose message a student can act on, for example
 ``auth.py:12: function valid_login has no return annotation (G6)``.
 
@@ -132,9 +132,9 @@ def check_file(folder: Path, name: str,
     """Return the problems of one file of the submission in folder.
 
     A Python file is checked against G1-G8 and G10 (G7 in app.py only);
-    README.md is checked for being a non-empty text file ending with a
-    newline. A file that does not exist gives no problem: the caller reports
-    missing files (``check_readme`` does it for the README).
+    another file, README.md included, against G2. A file that does not exist
+    gives no problem: the caller reports missing files. The README's own
+    rule, G9, is ``check_readme``'s, so that no problem is reported twice.
     """
     path = Path(folder) / name
     try:
@@ -142,19 +142,14 @@ def check_file(folder: Path, name: str,
     except (FileNotFoundError, NotADirectoryError):
         return []
     except (OSError, ValueError) as error:
-        return [make_problem(_content_rule(name), name, 0,
-                             "the file cannot be read ({})".format(error))]
+        return _unreadable(name, "the file cannot be read ({})".format(error))
     if not stat.S_ISREG(info.st_mode):
-        if name == README:
-            return []  # check_readme reports it
-        return [make_problem(_content_rule(name), name, 0,
-                             "this is not a regular file")]
+        return _unreadable(name, "this is not a regular file")
     try:
         with open(str(path), "rb") as stream:
             data = stream.read(MAX_SOURCE_BYTES + 1)
     except OSError as error:
-        return [make_problem(_content_rule(name), name, 0,
-                             "the file cannot be read ({})".format(error))]
+        return _unreadable(name, "the file cannot be read ({})".format(error))
     if name.endswith(".py"):
         findings = _python_findings(name, data, info.st_mode, min_doc_words)
     else:
@@ -163,14 +158,20 @@ def check_file(folder: Path, name: str,
 
 
 def check_readme(folder: Path) -> List[StyleProblem]:
-    """Return a G9 problem unless the submission has a README.md file.
+    """Return the G9 problems of the submission's README.md.
 
-    Only presence is judged here; ``check_file(folder, "README.md")`` judges
-    the README's content.
+    The README must be a regular file at the submission's root, holding
+    UTF-8 text that says something (not only blanks).
     """
     path = Path(folder) / README
     if path.is_file():
-        return []
+        try:
+            with open(str(path), "rb") as stream:
+                data = stream.read(MAX_SOURCE_BYTES + 1)
+        except OSError as error:
+            return [make_problem("G9", README, 0, "README.md cannot be "
+                                 "read ({})".format(error))]
+        return _problems(README, _readme_findings(data))
     if path.exists() or path.is_symlink():
         text = "README.md must be a file at the root of the submission"
     else:
@@ -180,6 +181,17 @@ def check_readme(folder: Path) -> List[StyleProblem]:
             text += "; found {}, but the name must be exactly README.md" \
                 .format(", ".join(near))
     return [make_problem("G9", README, 0, text)]
+
+
+def _readme_findings(data: bytes) -> List[_Finding]:
+    """Return the G9 problems of a README's content."""
+    if len(data) > MAX_SOURCE_BYTES:
+        return []  # a long README is still a README
+    text, findings = _decode(data, "G9")
+    if text is not None and not text.strip():
+        findings.append(("G9", 0, "README.md is empty: say what the "
+                         "project is"))
+    return findings
 
 
 def _near_readme_names(folder: Path) -> List[str]:
@@ -194,9 +206,12 @@ def _near_readme_names(folder: Path) -> List[str]:
                   and name != README)[:3]
 
 
-def _content_rule(name: str) -> str:
-    """Return the rule a file's unreadable content breaks."""
-    return "G10" if name.endswith(".py") else "G9"
+def _unreadable(name: str, text: str) -> List[StyleProblem]:
+    """Return the problem of a file whose content cannot be judged."""
+    if name == README:
+        return []  # check_readme reports it
+    rule = "G10" if name.endswith(".py") else "G2"
+    return [make_problem(rule, name, 0, text)]
 
 
 def _problems(name: str, findings: List[_Finding]) -> List[StyleProblem]:
@@ -235,16 +250,13 @@ def _decode(data: bytes, rule: str) -> Tuple[Optional[str], List[_Finding]]:
 
 
 def _text_findings(name: str, data: bytes) -> List[_Finding]:
-    """Return the problems of a text file such as README.md."""
-    rule = "G9" if name == README else "G2"
-    if len(data) > MAX_SOURCE_BYTES:
-        return [(rule, 0, "the file is larger than {} bytes".format(
-            MAX_SOURCE_BYTES))]
-    text, findings = _decode(data, rule)
-    if text is None:
-        return findings
-    if name == README and not text.strip():
-        return [("G9", 0, "README.md is empty: say what the project is")]
+    """Return the G2 problem of a text file such as README.md, if any.
+
+    A file that is not text at all gets no G2 problem: for README.md,
+    check_readme reports it.
+    """
+    if len(data) > MAX_SOURCE_BYTES or b"\0" in data:
+        return []
     return _newline_findings(data)
 
 
