@@ -73,7 +73,10 @@ class Submission:
         if name in sys.modules:
             return sys.modules[name]
         try:
-            module = importlib.import_module(name)
+            with _no_server_starts(name):
+                module = importlib.import_module(name)
+        except ServerStartedAtImport as error:
+            pytest.fail(str(error), pytrace=False)
         except SyntaxError as error:
             pytest.fail("{} does not parse: {} at line {}".format(
                 Path(error.filename or path).name, error.msg, error.lineno),
@@ -149,6 +152,38 @@ class Submission:
         return dict(row) if row is not None else None
 
 
+class ServerStartedAtImport(Exception):
+    """Raised in place of starting a server while a module is imported."""
+
+
+@contextlib.contextmanager
+def _no_server_starts(module_name: str) -> Iterator[None]:
+    """Make every way of starting a server raise during an import.
+
+    A module that serves when imported would otherwise hang the spec until
+    its time limit; this way the student reads why at once.
+    """
+    import flask
+    import werkzeug.serving
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        """Refuse to serve, saying where the call belongs."""
+        raise ServerStartedAtImport(
+            "importing {}.py starts a server: start it only under "
+            "if __name__ == \"__main__\":".format(module_name))
+
+    saved = (flask.Flask.run, werkzeug.serving.run_simple,
+             werkzeug.serving.make_server)
+    flask.Flask.run = refuse
+    werkzeug.serving.run_simple = refuse
+    werkzeug.serving.make_server = refuse
+    try:
+        yield
+    finally:
+        (flask.Flask.run, werkzeug.serving.run_simple,
+         werkzeug.serving.make_server) = saved
+
+
 def _forget_student_modules() -> None:
     """Remove the student's modules from the import cache."""
     for name in STUDENT_MODULES:
@@ -184,7 +219,7 @@ def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
     else:
         message = "unexpected " + describe_exception(error, root)
     notes = [note for note in getattr(error, "__notes__", [])
-             if note.startswith("Falsifying example")]
+             if note.startswith(("Falsifying example", "Failing test case"))]
     if notes:
         message += "; " + " ".join(notes[0].split())
     if len(message) > MESSAGE_LIMIT:
