@@ -81,4 +81,5 @@ def update_password() -> Response:
 
 
 if __name__ == "__main__":
-    app.run(host="0.0.0.0", port=5000)
+    # One thread: the DB class keeps one SQLite session for all requests.
+    app.run(host="0.0.0.0", port=5000, threaded=False)

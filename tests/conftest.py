@@ -7,6 +7,7 @@ temporary working directory (so ``a.db`` lands there), lowers bcrypt's work
 factor unless a test is marked ``real_bcrypt``, and turns every failure into
 one plain sentence that ends with the step README to read.
 """
+import gc
 import os
 import sys
 from pathlib import Path
@@ -106,6 +107,16 @@ def pytest_runtest_makereport(item: pytest.Item,
         report.longrepr = message
         report.user_properties.append(("kata_message", message))
     return report
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what is loaded so far out of the garbage collector's way.
+
+    Each test imports the submission afresh; collections then only walk
+    the objects of that test, not pytest's, Flask's and SQLAlchemy's.
+    """
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_report_header(config: pytest.Config) -> Optional[str]:

@@ -8,7 +8,6 @@ import the student's modules fresh and turn a missing file, class or method
 into a failure that names it.
 """
 import contextlib
-import gc
 import importlib
 import sqlite3
 import sys
@@ -61,8 +60,6 @@ class Submission:
             with contextlib.suppress(ValueError):
                 sys.path.remove(str(self.root))
             _forget_student_modules()
-            # Drop the test's engines, closing a.db before the next test.
-            gc.collect()
 
     def module(self, name: str) -> ModuleType:
         """Import and return the submission's module, failing with a reason."""
