@@ -5,7 +5,7 @@ from typing import Any, Dict, List
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from kata.grading import Grade, TaskResult
+from kata.grading import Check, Grade, TaskResult
 
 KINDS = ("files", "style", "spec")
 
@@ -75,6 +75,27 @@ def _verdict(task: TaskResult) -> str:
     return "FAIL"
 
 
+def _failure_lines(failed: List[Check]) -> List[str]:
+    """Return a line per failed check; repeats of a reason are counted."""
+    lines: List[str] = []
+    shown: Dict[str, int] = {}
+    for check in failed:
+        message = check.message or "failed"
+        if message in shown:
+            shown[message] += 1
+            continue
+        shown[message] = 0
+        lines.append("       x [{}] {}: {}".format(
+            check.kind, check.name, message))
+    for message, repeats in shown.items():
+        if repeats:
+            lines.append("       x ... and {} more check(s) failing for "
+                         "the same reason: {}".format(
+                             repeats, message[:60] + "..."
+                             if len(message) > 60 else message))
+    return lines
+
+
 def to_text(grade: Grade, show_output: bool = False) -> str:
     """Return the human report: a line per task, the failures under it."""
     lines: List[str] = ["Grading {}".format(grade.submission)]
@@ -88,9 +109,7 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
             task.step.number, task.step.title.ljust(width, "."), passed,
             len(task.checks), _verdict(task)))
         failed = [check for check in task.checks if not check.passed]
-        for check in failed:
-            lines.append("       x [{}] {}: {}".format(
-                check.kind, check.name, check.message or "failed"))
+        lines.extend(_failure_lines(failed))
         if failed and not any(check.message.endswith("README.md)")
                               for check in failed):
             lines.append("       read {}".format(task.step.readme_ref))

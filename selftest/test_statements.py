@@ -13,6 +13,16 @@ STATUS_CODES = re.compile(r"\b(200|201|302|400|401|403|404|405|500)\b")
 IDS = [item.name for item in STEPS]
 
 
+def fact_pattern(fact: str) -> str:
+    """Return a regular expression for a fact, <placeholders> as wildcards.
+
+    'User <email> already exists' is found in a spec that builds it with
+    'User {} already exists'.format(...) or by concatenation.
+    """
+    parts = re.split(r"<\w+>", fact)
+    return ".{0,40}?".join(re.escape(part) for part in parts)
+
+
 def status_codes(text: str) -> Set[str]:
     """Return the HTTP status codes a text mentions."""
     return set(STATUS_CODES.findall(text))
@@ -46,7 +56,8 @@ def test_statement_names_files_interface_and_facts(item: Step) -> None:
 def test_spec_checks_the_facts_of_the_list(item: Step) -> None:
     """The spec uses the names and facts the list gives the step."""
     spec = item.spec.read_text()
-    missing = [word for word in item.facts if word not in spec]
+    missing = [fact for fact in item.facts
+               if not re.search(fact_pattern(fact), spec)]
     assert not missing, "{} never checks {}".format(item.spec.name, missing)
 
 
@@ -61,7 +72,9 @@ def test_statement_and_spec_agree_on_status_codes(item: Step) -> None:
         return  # main.py's codes are what the student's main.py asserts
     behaviour = item.readme.read_text().split("## Behaviour", 1)[1]
     stated = status_codes(behaviour.split("## Example", 1)[0])
-    checked = status_codes(item.spec.read_text())
+    checked = status_codes("\n".join(
+        line for line in item.spec.read_text().splitlines()
+        if re.search(r"status|answer|abort", line, re.I)))
     earlier = {fact for other in STEPS if other.number < item.number
                for fact in other.facts if STATUS_CODES.fullmatch(fact)}
     assert stated <= checked, "stated but never checked: {}".format(

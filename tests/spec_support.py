@@ -9,6 +9,7 @@ into a failure that names it.
 """
 import contextlib
 import importlib
+import re
 import sqlite3
 import sys
 import traceback
@@ -65,8 +66,8 @@ class Submission:
         """Import and return the submission's module, failing with a reason."""
         path = self.root / (name + ".py")
         if not path.is_file():
-            pytest.fail("{}.py is missing from the submission ({})".format(
-                name, self.root), pytrace=False)
+            pytest.fail("{}.py is missing from the submission".format(name),
+                        pytrace=False)
         if name in sys.modules:
             return sys.modules[name]
         try:
@@ -202,6 +203,20 @@ def describe_exception(error: BaseException, root: Path) -> str:
     return text + (" (at {})".format(where) if where else "")
 
 
+def falsifying_example(error: BaseException) -> str:
+    """Return '; failing example: ...' for a failed hypothesis property.
+
+    The fixture argument is left out: it is the same in every example and
+    its text changes from run to run.
+    """
+    for note in getattr(error, "__notes__", []):
+        if note.startswith(("Falsifying example", "Failing test case")):
+            text = " ".join(note.split())
+            text = re.sub(r"submission=<[^>]*>,\s*", "", text)
+            return "; failing example: " + text.split(": ", 1)[-1]
+    return ""
+
+
 def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
     """Return one readable sentence for a failed check."""
     error = excinfo.value
@@ -215,10 +230,8 @@ def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
         message = str(error).split("\nassert ")[0].strip()
     else:
         message = "unexpected " + describe_exception(error, root)
-    notes = [note for note in getattr(error, "__notes__", [])
-             if note.startswith(("Falsifying example", "Failing test case"))]
-    if notes:
-        message += "; " + " ".join(notes[0].split())
+    if isinstance(error, AssertionError):
+        message += falsifying_example(error)
     if len(message) > MESSAGE_LIMIT:
         message = message[:MESSAGE_LIMIT - 3] + "..."
     return message
