@@ -11,8 +11,11 @@ from hypothesis import assume, given, strategies as st
 from spec_support import Submission, short
 
 PASSWORD = "correct horse battery staple"
-# Any text, cut to bcrypt's limit of 72 UTF-8 bytes on a character boundary.
-PASSWORDS = st.text(max_size=72).map(
+# Any text without NUL (bcrypt stops reading a password at a NUL byte), cut
+# to bcrypt's limit of 72 UTF-8 bytes on a character boundary.
+PASSWORDS = st.text(
+    st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
+    max_size=72).map(
     lambda text: text.encode("utf-8")[:72].decode("utf-8", "ignore"))
 # A real bcrypt hash: version, the default cost 12, 53 characters of salt
 # and digest.

@@ -16,8 +16,8 @@ NEW = "new password"
 
 # Passwords bcrypt accepts: no NUL, at most 18 characters (72 UTF-8 bytes).
 PASSWORDS = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",),
-                           blacklist_characters="\x00"),
+    alphabet=st.characters(exclude_categories=("Cs",),
+                           exclude_characters="\x00"),
     min_size=1, max_size=18)
 
 
