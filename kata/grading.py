@@ -5,6 +5,7 @@ A task passes when every one of its checks passes. Checks come in three
 kinds, kept apart in every report: ``files`` (the task's files are there),
 ``style`` (rules G1-G10 on those files) and ``spec`` (the step's spec).
 """
+import re
 import shutil
 import subprocess
 import tempfile
@@ -27,6 +28,25 @@ ISOLATION = {
 }
 
 
+# Characters a report must not carry as they are: control characters
+# (terminal escapes could rewrite an instructor's screen), lone surrogates
+# (not UTF-8) and the non-characters XML forbids.
+UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
+                         "\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """Return text safe for a terminal, JSON and XML, escapes made visible."""
+    def escape(match: "re.Match[str]") -> str:
+        """Spell one unprintable character out."""
+        code = ord(match.group())
+        if 0xD800 <= code <= 0xDFFF or code >= 0xFFFE:
+            return "\ufffd"
+        return "\\x{:02x}".format(code)
+
+    return UNPRINTABLE.sub(escape, text)
+
+
 @dataclass
 class Check:
     """One graded check of a task."""
@@ -35,6 +55,11 @@ class Check:
     kind: str
     passed: bool
     message: str = ""
+
+    def __post_init__(self) -> None:
+        """Keep what student code put in the name and message printable."""
+        self.name = printable(self.name)
+        self.message = printable(self.message)
 
 
 @dataclass
@@ -252,5 +277,5 @@ def _task(step: Step, copy: Path, too_large: Sequence[str],
     if result is not None:
         task.timed_out = result.timed_out
         task.seconds = result.seconds
-        task.output_tail = result.output_tail
+        task.output_tail = printable(result.output_tail)
     return task

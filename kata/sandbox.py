@@ -19,7 +19,7 @@ import struct
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Collection, Optional
 
 import psutil
 
@@ -98,6 +98,10 @@ def _redirect_output(output_path: str) -> None:
     os.dup2(output, 2)
     os.close(output)
     os.close(nothing)
+    # The Python streams too: the checker may run under something (pytest,
+    # a progress bar) that replaced them.
+    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
+    sys.stderr = sys.__stderr__ = open(2, "w", closefd=False)
 
 
 def _run_body(body: Callable[[], int]) -> None:
@@ -109,6 +113,11 @@ def _run_body(body: Callable[[], int]) -> None:
     except BaseException:  # the run failed; its exit code says so
         code = 70
     finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
         os._exit(code)
 
 
@@ -124,9 +133,11 @@ class Run:
 def start(body: Callable[[], int], output_path: str, isolate: bool) -> Run:
     """Fork a run of body, its output going to output_path.
 
-    With isolate, and where the kernel allows it, the run is pid 1 of a new
-    PID namespace inside a new network namespace: killing it kills every
-    process it started. The direct child then only waits for it.
+    The direct child is a trusted waiter; the run itself is its child. With
+    isolate, and where the kernel allows it, the run is pid 1 of a new PID
+    namespace inside a new network namespace: when it ends, the kernel ends
+    every process it started. Elsewhere the waiter adopts the run's orphans
+    and kills whatever is left when the run ends.
     """
     started = time.monotonic()
     pipe_read, pipe_write = os.pipe()
@@ -143,23 +154,60 @@ def start(body: Callable[[], int], output_path: str, isolate: bool) -> Run:
         os.setsid()
         _redirect_output(output_path)
         _limit_resources()
-        if isolate and _unshare(CLONE_NEWNET | CLONE_NEWPID):
+        isolated = isolate and _unshare(CLONE_NEWNET | CLONE_NEWPID)
+        if isolated:
             _loopback_up()
-            inner = os.fork()
-            if inner == 0:
-                os.close(pipe_write)
-                _run_body(body)
-            os.write(pipe_write, "pid {}".format(inner).encode())
+        else:
+            become_subreaper()
+        inner = os.fork()
+        if inner == 0:
             os.close(pipe_write)
-            _, status = os.waitpid(inner, 0)
-            if os.WIFSIGNALED(status):
-                os._exit(128 + os.WTERMSIG(status))
-            os._exit(os.waitstatus_to_exitcode(status))
+            _run_body(body)
+        os.write(pipe_write, "pid {}".format(inner).encode())
         os.close(pipe_write)
+        _, status = os.waitpid(inner, 0)
+        if not isolated:
+            _end_descendants()
+        if os.WIFSIGNALED(status):
+            os._exit(128 + os.WTERMSIG(status))
+        os._exit(os.waitstatus_to_exitcode(status))
     except BaseException:  # the sandbox could not be set up
         os._exit(71)
-    _run_body(body)
     return Run(0, 0, started)  # never reached: the child has exited
+
+
+def _end_descendants() -> None:
+    """Kill and reap every process left below this one."""
+    for _ in range(100):
+        children = psutil.Process().children(recursive=True)
+        if not children:
+            return
+        for child in children:
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        for child in psutil.Process().children():
+            try:
+                os.waitpid(child.pid, 0)
+            except ChildProcessError:
+                pass
+
+
+def reap_orphans(keep: Collection[int]) -> None:
+    """Collect the exit status of adopted children, except those in keep.
+
+    The checker adopts the orphans of killed runs; unreaped, each would
+    stay a zombie until the checker ends.
+    """
+    for child in psutil.Process().children():
+        if child.pid in keep:
+            continue
+        try:
+            if child.status() == psutil.STATUS_ZOMBIE:
+                os.waitpid(child.pid, os.WNOHANG)
+        except (psutil.Error, ChildProcessError):
+            pass
 
 
 def kill_tree(pid: int) -> None:

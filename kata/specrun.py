@@ -195,6 +195,7 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int, isolate: bool,
             pending.remove(entry)
             results[entry.job.key] = _read_result(entry, outcome)
             shutil.rmtree(str(entry.folder), ignore_errors=True)
+            sandbox.reap_orphans([item.run.waiter for item in pending])
             if on_done is not None:
                 on_done(entry.job)
     finally:
@@ -267,13 +268,21 @@ def _read_result(entry: _Pending, outcome: sandbox.Outcome) -> SpecResult:
                     "status {})".format(record.get("exit_code"))
     result.output_tail = _tail(entry.folder / "output.txt")
     if not result.completed:
-        result.problem = _why_incomplete(outcome, last_started)
+        output = entry.folder / "output.txt"
+        flooded = output.exists() and \
+            output.stat().st_size >= sandbox.OUTPUT_LIMIT_BYTES
+        result.problem = _why_incomplete(outcome, last_started, flooded)
     return result
 
 
-def _why_incomplete(outcome: sandbox.Outcome, last_started: str) -> str:
+def _why_incomplete(outcome: sandbox.Outcome, last_started: str,
+                    flooded: bool) -> str:
     """Explain, in a sentence, why a run did not report all its results."""
     during = " during {}".format(last_started) if last_started else ""
+    if flooded:
+        return ("the run printed more than {} MB of output{} and could not "
+                "go on: does the submission print in a loop?".format(
+                    sandbox.OUTPUT_LIMIT_BYTES // 2 ** 20, during))
     if outcome.timed_out:
         return ("timed out after {:.0f} s{}: the submission hangs (an "
                 "endless loop, a server started at import, or a wait for "

@@ -494,11 +494,6 @@ def test_megabytes_of_output_are_cut(flood: Dict[str, Any]) -> None:
     assert not flood["changed"], "the submission folder changed"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: the run prints past sandbox.OUTPUT_LIMIT_BYTES, pytest's own "
-    "terminal summary then fails to write (EFBIG), pytest.main raises "
-    "before kata/specrun.py _pytest_body writes the closing line, and "
-    "_why_incomplete blames sys.exit()/os._exit() (exit status 70)"))
 def test_output_limit_is_not_blamed_on_sys_exit(
         flood: Dict[str, Any]) -> None:
     """The reason given for a flooded run is not a wrong guess."""
@@ -508,12 +503,6 @@ def test_output_limit_is_not_blamed_on_sys_exit(
     assert not any("sys.exit()" in reason for reason in reasons), reasons
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: kata/sandbox.py _redirect_output points fds 1 and 2 at the "
-    "output file but leaves sys.stdout/sys.stderr as the parent had them; "
-    "when the checker runs inside a process that replaced sys.stdout "
-    "(pytest, a progress bar, an embedding tool), a run's output goes to "
-    "the parent's stream, not to output_tail"))
 def test_run_output_goes_to_its_file_whatever_sys_stdout_is(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A run's output lands in its output file, not in the checker's."""
@@ -532,18 +521,8 @@ def test_run_output_goes_to_its_file_whatever_sys_stdout_is(
 
 
 SETSID_CASES = [
-    pytest.param(True, False, id="namespaces", marks=pytest.mark.xfail(
-        not ISOLATE, strict=True,
-        reason="namespaces are not available here, so the run falls back "
-               "to a process group, which leaves the child behind (see "
-               "the no-namespaces case)")),
-    pytest.param(False, False, id="no-namespaces", marks=pytest.mark.xfail(
-        strict=True,
-        reason="bug: without namespaces, a child in its own session "
-               "outlives a run that ends normally (kata/specrun.py "
-               "_first_finished kills the tree of a root that is already "
-               "dead, so psutil finds no children and killpg misses the "
-               "child's own session)")),
+    pytest.param(True, False, id="namespaces"),
+    pytest.param(False, False, id="no-namespaces"),
     pytest.param(False, True, id="no-namespaces-time-out"),
 ]
 
@@ -582,12 +561,6 @@ def zombie_children() -> Set[int]:
     return pids
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: the checker makes itself a subreaper (kata/specrun.py run_specs "
-    "calls sandbox.become_subreaper) but never reaps the orphans it adopts: "
-    "sandbox.kill_tree kills a run's root first and its descendants after, "
-    "so they die as the checker's children and stay zombies (a roster of "
-    "hanging submissions fills the process table)"))
 def test_timed_out_run_leaves_no_zombie(tmp_path: Path, marker: str,
                                         monkeypatch: pytest.MonkeyPatch,
                                         ) -> None:
@@ -624,21 +597,11 @@ def test_odd_characters_make_valid_json(odd_characters: Graded) -> None:
     json.loads(text)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: kata/report.py to_junit passes check messages to junit_xml "
-    "unchanged; a lone surrogate (or U+FFFE) in a student's exception "
-    "message makes junit_xml's minidom pretty-printing raise ExpatError, "
-    "so `--junit` crashes the checker with a traceback"))
 def test_odd_characters_make_valid_junit(odd_characters: Graded) -> None:
     """A message with odd characters still gives JUnit XML that parses."""
     ElementTree.fromstring(report.to_junit(odd_characters.grade))
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "bug: kata/report.py to_text prints check messages raw; a student's "
-    "exception message can hold terminal escape sequences (clear the "
-    "screen, move the cursor, recolour) that rewrite the instructor's "
-    "report on screen"))
 def test_text_report_has_no_terminal_escapes(odd_characters: Graded) -> None:
     """The text report shows control characters, it does not send them."""
     text = report.to_text(odd_characters.grade)

@@ -76,8 +76,9 @@ class Submission:
         except ServerStartedAtImport as error:
             pytest.fail(str(error), pytrace=False)
         except SyntaxError as error:
-            pytest.fail("{} does not parse: {} at line {}".format(
-                Path(error.filename or path).name, error.msg, error.lineno),
+            where = " at line {}".format(error.lineno) if error.lineno else ""
+            pytest.fail("{} does not parse: {}{}".format(
+                Path(error.filename or path).name, error.msg, where),
                 pytrace=False)
         except SystemExit as error:
             pytest.fail("importing {}.py exits the program (SystemExit {})"
