@@ -9,9 +9,11 @@ whatever its exit status.
 """
 import fcntl
 import gc
+import importlib
 import json
 import os
 import shutil
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -24,6 +26,8 @@ from kata.steps import REPO_ROOT, Step
 
 DEFAULT_TIMEOUT = 30.0
 OUTPUT_SHOWN_BYTES = 2000
+# How long importing one module may take before it counts as hanging.
+PROBE_SECONDS = 10.0
 PORT_LOCK = os.path.join(tempfile.gettempdir(), "kata-port-5000.lock")
 # Spec runs create and delete many small files (a.db above all); in memory
 # that takes half the time it takes on disk.
@@ -62,6 +66,12 @@ def preload() -> None:
     import sqlalchemy.ext.declarative  # noqa: F401
     import sqlalchemy.orm  # noqa: F401
     import werkzeug.serving  # noqa: F401
+    from _pytest.config import default_plugins
+
+    import _hypothesis_pytestplugin  # noqa: F401
+
+    for plugin in default_plugins:
+        importlib.import_module("_pytest." + plugin)
 
     # Forked children share these objects; a full collection in a child
     # would touch, and so copy, every page of them.
@@ -131,6 +141,9 @@ def _pytest_body(step: Step, submission: Path, scratch: Path,
     import pytest
 
     os.chdir(str(scratch))
+    # The one plugin the specs need is named below: scanning every installed
+    # package for pytest plugins would cost each run more than its tests.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if shared_network and "main.py" in step.files:
         # Without a network namespace of its own, the end-to-end step needs
         # the machine's port 5000: one grading at a time may hold it.
@@ -141,6 +154,7 @@ def _pytest_body(step: Step, submission: Path, scratch: Path,
         [str(step.spec), "--impl", str(submission),
          "--basetemp", str(scratch / "tmp"), "-q", "--no-header",
          "-W", "ignore::pytest.PytestAssertRewriteWarning",
+         "-p", "_hypothesis_pytestplugin",
          "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pytest.ini"),
          *extra],
         plugins=[writer])
@@ -150,11 +164,16 @@ def _pytest_body(step: Step, submission: Path, scratch: Path,
 
 @dataclass(frozen=True)
 class SpecJob:
-    """One spec to run: a step's spec against one submission copy."""
+    """One spec to run: a step's spec against one submission copy.
+
+    A job with ``probe`` set runs no spec: it only imports that module of
+    the submission, to learn in one short run whether the import hangs.
+    """
 
     key: Hashable
     step: Step
     submission: Path
+    probe: Optional[str] = None
 
 
 @dataclass
@@ -218,12 +237,50 @@ def _launch(job: SpecJob, folder: Path, isolate: bool,
     scratch.mkdir(parents=True)
     copy = folder / "submission"
     shutil.copytree(str(job.submission), str(copy))
-    run = sandbox.start(
-        lambda: _pytest_body(job.step, copy, scratch,
-                             folder / "results.jsonl", extra, not isolate),
-        str(folder / "output.txt"), isolate)
-    return _Pending(job, run,
-                    time.monotonic() + time_limit(job.step, timeout), folder)
+    if job.probe:
+        limit = probe_limit(timeout)
+        run = sandbox.start(lambda: _probe_body(job.probe, copy, scratch),
+                            str(folder / "output.txt"), isolate)
+    else:
+        limit = time_limit(job.step, timeout)
+        run = sandbox.start(
+            lambda: _pytest_body(job.step, copy, scratch,
+                                 folder / "results.jsonl", extra,
+                                 not isolate),
+            str(folder / "output.txt"), isolate)
+    return _Pending(job, run, time.monotonic() + limit, folder)
+
+
+def probe_limit(timeout: Optional[float]) -> float:
+    """Return how long importing one module may take before it hangs."""
+    return min(PROBE_SECONDS, DEFAULT_TIMEOUT if timeout is None
+               else timeout)
+
+
+def _probe_body(module: str, submission: Path, scratch: Path) -> int:
+    """Import one module of the submission; this is the sandboxed child.
+
+    Errors are the specs' business: only a hang matters here. Starting a
+    server is refused, as the specs refuse it, so it is no hang either.
+    """
+    import flask
+    import werkzeug.serving
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        """Refuse to serve."""
+        raise RuntimeError("a server was started at import")
+
+    flask.Flask.run = refuse
+    werkzeug.serving.run_simple = refuse
+    werkzeug.serving.make_server = refuse
+    os.chdir(str(scratch))
+    sys.dont_write_bytecode = True
+    sys.path.insert(0, str(submission))
+    try:
+        importlib.import_module(module)
+    except BaseException:  # a failing import is not a hanging one
+        pass
+    return 0
 
 
 def _first_finished(pending: List[_Pending]) -> Optional[Any]:

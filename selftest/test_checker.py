@@ -390,6 +390,16 @@ def nul_bytes(folder: Path) -> None:
         handle.write(b"\x00\x01\x02\xff binary\n")
 
 
+def loop_in_a_method(folder: Path) -> None:
+    """Make register_user loop forever; importing auth.py still works."""
+    path = folder / "auth.py"
+    path.write_text(path.read_text().replace(
+        '        """Register a new user; raise ValueError if the email is '
+        'taken."""\n',
+        '        """Register a new user; raise ValueError if the email is '
+        'taken."""\n        while True:\n            pass\n'))
+
+
 def missing_auth(folder: Path) -> None:
     """Remove auth.py from the submission."""
     (folder / "auth.py").unlink()
@@ -409,9 +419,11 @@ class Hostile:
 
 HOSTILE = {
     "infinite loop at import": Hostile(
-        "loop-at-import", (0,), True, "timed out after"),
+        "loop-at-import", (0,), True, "timed out: importing user.py"),
     "raw socket server at import": Hostile(
-        "socket-server-at-import", (0,), True, "timed out after"),
+        "socket-server-at-import", (0,), True, "timed out: importing user.py"),
+    "infinite loop in a method": Hostile(
+        None, (5,), True, "timed out after", "spec", loop_in_a_method),
     "flask app.run() at import": Hostile(
         "flask-server-at-import", (6,), False, "starts a server"),
     "sys.exit(0) at import": Hostile(

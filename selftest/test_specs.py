@@ -78,6 +78,11 @@ def test_mutant_fails_its_spec(tmp_path: Path,
     assert not spec_passed(result), (
         "the spec of step {} accepts the wrong answer '{}'".format(
             mutant.step, mutant.about))
+    readme = step(mutant.step).readme_ref
+    explained = [check for check in result.checks if not check.passed
+                 and check.message.endswith("({})".format(readme))]
+    assert explained, "no failure names {}:\n{}".format(
+        readme, failures(result))
 
 
 @pytest.mark.parametrize("alternative", ALTERNATIVES,
