@@ -13,9 +13,11 @@ import re
 import sqlite3
 import sys
 import traceback
+from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 import pytest
 
@@ -39,6 +41,81 @@ def as_bytes(value: Any) -> Any:
     if isinstance(value, str):
         return value.encode("utf-8")
     return value
+
+
+def outcome(call: Callable[[], Any]) -> Tuple[str, Any]:
+    """Return ('returned', value) or ('raised', error) for the call."""
+    try:
+        return "returned", call()
+    except Exception as error:  # the spec reports whatever was raised
+        return "raised", error
+
+
+def describe_outcome(result: Tuple[str, Any]) -> str:
+    """Return what a call did, in words, for a failure message."""
+    kind, value = result
+    if kind == "raised":
+        return "it raised {}: {}".format(type(value).__name__,
+                                         short(str(value)))
+    if hasattr(value, "id") and hasattr(value, "email"):
+        return "it returned user {} ({})".format(value.id, value.email)
+    return "it returned {}".format(short(value))
+
+
+def unless_value_error(call: Callable[[], Any]) -> Optional[str]:
+    """Return None if the call raises ValueError, else what it did instead."""
+    kind, value = outcome(call)
+    if kind == "raised" and isinstance(value, ValueError):
+        return None
+    return describe_outcome((kind, value))[3:]
+
+
+def cookies_set(response: Any) -> Dict[str, str]:
+    """Return the cookies a response sets, by name."""
+    found = {}
+    for header in response.headers.getlist("Set-Cookie"):
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(header)
+        except CookieError:
+            continue
+        found.update({name: morsel.value for name, morsel in jar.items()})
+    return found
+
+
+def session_cookie(session_id: Optional[str]) -> Dict[str, str]:
+    """Return the headers that send session_id as a cookie (none for None)."""
+    if session_id is None:
+        return {}
+    return {"Cookie": "session_id=" + session_id}
+
+
+def register_over_http(client: Any, email: str) -> None:
+    """Register a user through POST /users, its password made from email."""
+    answer = client.post("/users", data={"email": email,
+                                         "password": "pass-" + email})
+    assert answer.status_code == 200, (
+        "setting up: POST /users (step 7) must register {}; it answered "
+        "{}".format(email, answer.status_code))
+
+
+def log_in_over_http(client: Any, email: str) -> str:
+    """Register and log in a user through the end-points; return the cookie.
+
+    Going through HTTP, not Auth, is what tells apart an app that shows
+    the cookie's user from one that shows whoever logged in last.
+    """
+    register_over_http(client, email)
+    answer = client.post("/sessions", data={"email": email,
+                                            "password": "pass-" + email})
+    assert answer.status_code == 200, (
+        "setting up: POST /sessions (step 11) must log {} in; it answered "
+        "{}".format(email, answer.status_code))
+    cookies = cookies_set(answer)
+    assert cookies.get("session_id"), (
+        "setting up: POST /sessions (step 11) must set the cookie "
+        "session_id; it set {}".format(short(sorted(cookies))))
+    return cookies["session_id"]
 
 
 class Submission:
@@ -118,6 +195,14 @@ class Submission:
     def client(self) -> Any:
         """Return a Flask test client of the submission's app."""
         return self.app().test_client()
+
+    def cookieless_client(self) -> Any:
+        """Return a test client that sends only the cookies a request names.
+
+        A client's own cookie jar would otherwise add cookies to a request
+        the spec means to send without one.
+        """
+        return self.app().test_client(use_cookies=False)
 
     def rows(self, query: str, parameters: Sequence[Any] = ()) -> List[Any]:
         """Run query on a.db through a new, independent SQLite connection.

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Spec of step 02: DB.find_user_by in db.py finds the first match."""
-from typing import Any, Callable, Dict, List, Tuple
+from typing import Any, Dict, List, Tuple
 
 from hypothesis import given, strategies as st
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm.exc import NoResultFound
 
-from spec_support import Submission, short
+from spec_support import describe_outcome, outcome, Submission, short
 
 # Small pools, so that several users often share a value.
 EMAILS = ("ann@example.com", "bob@example.com", "cy@example.com")
@@ -21,25 +21,6 @@ FILTERS = st.one_of(
     st.fixed_dictionaries({"hashed_password": st.sampled_from(HASHES)},
                           optional={"id": IDS}),
     st.fixed_dictionaries({"id": IDS}))
-
-
-def outcome(call: Callable[[], Any]) -> Tuple[str, Any]:
-    """Return ('returned', value) or ('raised', error) for the call."""
-    try:
-        return "returned", call()
-    except Exception as error:  # the spec reports whatever was raised
-        return "raised", error
-
-
-def describe(result: Tuple[str, Any]) -> str:
-    """Return what the call did, in words, for a failure message."""
-    kind, value = result
-    if kind == "raised":
-        return "it raised {}: {}".format(type(value).__name__,
-                                         short(str(value)))
-    if hasattr(value, "id") and hasattr(value, "email"):
-        return "it returned user {} ({})".format(value.id, value.email)
-    return "it returned {}".format(short(value))
 
 
 def add_users(submission: Submission,
@@ -69,10 +50,10 @@ def test_finds_the_user_by_email(submission: Submission) -> None:
     found = result[1]
     assert result[0] == "returned" and isinstance(found, user_class), (
         "find_user_by(email='bob@example.com') must return the User with "
-        "that email; {}".format(describe(result)))
+        "that email; {}".format(describe_outcome(result)))
     assert (found.id, found.email) == (2, "bob@example.com"), (
         "find_user_by(email='bob@example.com') must return user 2, "
-        "bob@example.com; {}".format(describe(result)))
+        "bob@example.com; {}".format(describe_outcome(result)))
 
 
 def test_no_match_raises_no_result_found(submission: Submission) -> None:
@@ -81,7 +62,8 @@ def test_no_match_raises_no_result_found(submission: Submission) -> None:
     result = outcome(lambda: db.find_user_by(email="nobody@example.com"))
     assert result[0] == "raised" and isinstance(result[1], NoResultFound), (
         "find_user_by with no matching user must raise SQLAlchemy's "
-        "NoResultFound (sqlalchemy.orm.exc); {}".format(describe(result)))
+        "NoResultFound (sqlalchemy.orm.exc); {}".format(
+            describe_outcome(result)))
 
 
 def test_several_matches_return_the_first(submission: Submission) -> None:
@@ -93,7 +75,7 @@ def test_several_matches_return_the_first(submission: Submission) -> None:
     assert result[0] == "returned" and getattr(found, "id", None) == 1, (
         "when two users match, find_user_by must return the first one "
         "(id 1), not fail because the match is not unique; {}".format(
-            describe(result)))
+            describe_outcome(result)))
 
 
 def test_all_filters_must_match(submission: Submission) -> None:
@@ -105,12 +87,14 @@ def test_all_filters_must_match(submission: Submission) -> None:
     assert result[0] == "raised" and isinstance(result[1], NoResultFound), (
         "find_user_by(email='bob@example.com', hashed_password='h1') must "
         "raise NoResultFound: no user has both values, and a user must "
-        "match every keyword, not just one; {}".format(describe(result)))
+        "match every keyword, not just one; {}".format(
+            describe_outcome(result)))
     result = outcome(lambda: db.find_user_by(email="bob@example.com",
                                              hashed_password="h2"))
     assert result[0] == "returned" and getattr(result[1], "id", 0) == 2, (
         "find_user_by(email='bob@example.com', hashed_password='h2') must "
-        "return user 2, who has both values; {}".format(describe(result)))
+        "return user 2, who has both values; {}".format(
+            describe_outcome(result)))
 
 
 def test_unknown_column_raises_invalid_request_error(
@@ -122,7 +106,7 @@ def test_unknown_column_raises_invalid_request_error(
         isinstance(result[1], InvalidRequestError), (
             "find_user_by(no_such_column='x') must raise SQLAlchemy's "
             "InvalidRequestError (sqlalchemy.exc), since users has no such "
-            "column; {}".format(describe(result)))
+            "column; {}".format(describe_outcome(result)))
 
 
 @given(users=USERS, wanted=FILTERS)
@@ -141,10 +125,10 @@ def test_returns_the_first_user_matching_every_keyword(
             isinstance(result[1], NoResultFound), (
                 "with the users {}, {} must raise NoResultFound: no user "
                 "matches every keyword; {}".format(
-                    short(users), call, describe(result)))
+                    short(users), call, describe_outcome(result)))
     else:
         assert result[0] == "returned" and \
             getattr(result[1], "id", None) == first, (
                 "with the users {}, {} must return user {}, the first who "
                 "matches every keyword; {}".format(
-                    short(users), call, first, describe(result)))
+                    short(users), call, first, describe_outcome(result)))

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Spec of step 03: DB.update_user in db.py changes columns for good."""
-from typing import Any, Callable, Dict, Tuple
+from typing import Any, Dict
 
 from hypothesis import assume, given, strategies as st
 
-from spec_support import Submission, as_bytes, short
+from spec_support import describe_outcome, outcome, Submission, as_bytes, short
 
 ANN = "ann@example.com"
 BOB = "bob@example.com"
@@ -20,23 +20,6 @@ CHANGES = st.fixed_dictionaries({}, optional={
     "reset_token": st.none() | TEXT,
 }).filter(bool)
 NAMES = st.from_regex(r"[a-z][a-z_]{0,14}", fullmatch=True)
-
-
-def outcome(call: Callable[[], Any]) -> Tuple[str, Any]:
-    """Return ('returned', value) or ('raised', error) for the call."""
-    try:
-        return "returned", call()
-    except Exception as error:  # the spec reports whatever was raised
-        return "raised", error
-
-
-def describe(result: Tuple[str, Any]) -> str:
-    """Return what the call did, in words, for a failure message."""
-    kind, value = result
-    if kind == "raised":
-        return "it raised {}: {}".format(type(value).__name__,
-                                         short(str(value)))
-    return "it returned {}".format(short(value))
 
 
 def one_user(submission: Submission) -> Any:
@@ -61,7 +44,7 @@ def test_update_is_committed(submission: Submission) -> None:
     result = outcome(lambda: db.update_user(2, session_id="abc-123"))
     assert result == ("returned", None), (
         "update_user(2, session_id='abc-123') must return None; {}".format(
-            describe(result)))
+            describe_outcome(result)))
     row = submission.stored_user(BOB)
     stored = None if row is None else row["session_id"]
     assert stored == "abc-123", (
@@ -94,7 +77,7 @@ def test_unknown_keyword_raises_value_error(submission: Submission) -> None:
     result = outcome(lambda: db.update_user(1, no_such_column="x"))
     assert result[0] == "raised" and isinstance(result[1], ValueError), (
         "update_user(1, no_such_column='x') must raise ValueError, since "
-        "users has no such column; {}".format(describe(result)))
+        "users has no such column; {}".format(describe_outcome(result)))
     user = db.find_user_by(id=1)
     assert not hasattr(user, "no_such_column"), (
         "update_user(1, no_such_column='x') must not create an attribute "
@@ -135,4 +118,4 @@ def test_any_unknown_keyword_is_refused(submission: Submission,
     result = outcome(lambda: db.update_user(1, **{name: "x"}))
     assert result[0] == "raised" and isinstance(result[1], ValueError), (
         "update_user(1, {}='x') must raise ValueError, since users has no "
-        "column {}; {}".format(name, name, describe(result)))
+        "column {}; {}".format(name, name, describe_outcome(result)))

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Spec of step 05: Auth.register_user in auth.py registers new emails."""
-from typing import Any, Callable, List, Tuple
+from typing import Any, List
 
 import bcrypt
 from hypothesis import given, strategies as st
 
-from spec_support import Submission, as_bytes, short
+from spec_support import describe_outcome, outcome, Submission, as_bytes, short
 
 EMAIL = "me@example.com"
 PASSWORD = "mySuperPwd"
@@ -19,25 +19,6 @@ PASSWORDS = st.text(
 EMAILS = st.lists(st.sampled_from(("ann@example.com", "bob@example.com",
                                    "cy@example.com")),
                   min_size=1, max_size=5)
-
-
-def outcome(call: Callable[[], Any]) -> Tuple[str, Any]:
-    """Return ('returned', value) or ('raised', error) for the call."""
-    try:
-        return "returned", call()
-    except Exception as error:  # the spec reports whatever was raised
-        return "raised", error
-
-
-def describe(result: Tuple[str, Any]) -> str:
-    """Return what the call did, in words, for a failure message."""
-    kind, value = result
-    if kind == "raised":
-        return "it raised {}: {}".format(type(value).__name__,
-                                         short(str(value)))
-    if hasattr(value, "id") and hasattr(value, "email"):
-        return "it returned a new user {} ({})".format(value.id, value.email)
-    return "it returned {}".format(short(value))
 
 
 def accepts(password: str, stored: Any) -> bool:
@@ -104,7 +85,7 @@ def test_duplicate_email_raises_value_error(submission: Submission) -> None:
     wanted = "User {} already exists".format(EMAIL)
     assert result[0] == "raised" and isinstance(result[1], ValueError), (
         "registering {} a second time must raise ValueError('{}'); "
-        "{}".format(EMAIL, wanted, describe(result)))
+        "{}".format(EMAIL, wanted, describe_outcome(result)))
     assert str(result[1]) == wanted, (
         "the ValueError for an email already registered must say exactly "
         "'{}'; it says {}".format(wanted, short(str(result[1]))))
@@ -143,11 +124,11 @@ def test_each_email_registers_once(submission: Submission,
                 str(result[1]) == wanted, (
                     "registering {} again after {} must raise "
                     "ValueError('{}'); {}".format(
-                        email, short(seen), wanted, describe(result)))
+                        email, short(seen), wanted, describe_outcome(result)))
         else:
             assert result[0] == "returned", (
                 "registering the new email {} after {} must succeed; "
-                "{}".format(email, short(seen), describe(result)))
+                "{}".format(email, short(seen), describe_outcome(result)))
             seen.append(email)
     stored = sorted(row[0] for row in submission.rows(
         "SELECT email FROM users"))

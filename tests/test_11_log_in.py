@@ -1,11 +1,10 @@
 #!/usr/bin/env python3
 """Spec of step 11: POST /sessions logs a user in and sets a session cookie."""
-from http.cookies import CookieError, SimpleCookie
-from typing import Any, Dict, Tuple
+from typing import Any, Tuple
 
 import pytest
 
-from spec_support import Submission, describe_exception, short
+from spec_support import cookies_set, Submission, describe_exception, short
 
 EMAIL = "bob@example.com"
 OTHER_EMAIL = "alice@example.com"
@@ -30,19 +29,6 @@ def log_in(submission: Submission, client: Any, email: str,
     except Exception as error:  # any error of student code is a finding
         pytest.fail("POST /sessions raised {}".format(
             describe_exception(error, submission.root)), pytrace=False)
-
-
-def cookies_set(response: Any) -> Dict[str, str]:
-    """Return the cookies the response sets, by name."""
-    found = {}
-    for header in response.headers.getlist("Set-Cookie"):
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(header)
-        except CookieError:
-            continue
-        found.update({name: morsel.value for name, morsel in jar.items()})
-    return found
 
 
 def session_cookie(response: Any) -> str:

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """Spec of step 16: Auth.get_reset_password_token(email) in auth.py."""
 import uuid
-from typing import Any, Callable, Optional
+from typing import Any
 
 from hypothesis import given, strategies as st
 
-from spec_support import Submission, short
+from spec_support import unless_value_error, Submission, short
 
 EMAIL = "bob@example.com"
 OTHER = "alice@example.com"
@@ -24,17 +24,6 @@ def auth_with_users(submission: Submission, *emails: str) -> Any:
     for email in emails:
         auth.register_user(email, PASSWORD)
     return auth
-
-
-def unless_value_error(call: Callable[[], Any]) -> Optional[str]:
-    """Return None if call raises ValueError, else what it did instead."""
-    try:
-        value = call()
-    except ValueError:
-        return None
-    except Exception as error:  # any other error is the finding
-        return "raised {}: {}".format(type(error).__name__, error)
-    return "returned {}".format(short(value))
 
 
 def test_unknown_email_raises_value_error(submission: Submission) -> None:

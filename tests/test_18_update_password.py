@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Spec of step 18: Auth.update_password(reset_token, password) in auth.py."""
 import uuid
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Dict
 
 import bcrypt
 from hypothesis import assume, given, strategies as st
 
-from spec_support import Submission, as_bytes, short
+from spec_support import unless_value_error, Submission, as_bytes, short
 
 EMAIL = "bob@example.com"
 OTHER = "alice@example.com"
@@ -30,17 +30,6 @@ def auth_with_users(submission: Submission, *emails: str) -> Any:
     for email in emails:
         auth.register_user(email, OLD)
     return auth
-
-
-def unless_value_error(call: Callable[[], Any]) -> Optional[str]:
-    """Return None if call raises ValueError, else what it did instead."""
-    try:
-        value = call()
-    except ValueError:
-        return None
-    except Exception as error:  # any other error is the finding
-        return "raised {}: {}".format(type(error).__name__, error)
-    return "returned {}".format(short(value))
 
 
 def stored_hashes(submission: Submission, *emails: str) -> Dict[str, Any]:
