@@ -19,10 +19,10 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import (Any, Callable, Dict, Hashable, List, Optional,
-                    Sequence)
+                    Sequence, Tuple)
 
 from kata import sandbox
-from kata.steps import REPO_ROOT, Step
+from kata.steps import REPO_ROOT, STEPS, Step
 
 DEFAULT_TIMEOUT = 30.0
 OUTPUT_SHOWN_BYTES = 2000
@@ -134,32 +134,99 @@ def _message_of(report: Any) -> str:
     return lines[-1][:500] if lines else "failed"
 
 
-def _pytest_body(step: Step, submission: Path, scratch: Path,
-                 results: Path, extra: Sequence[str], shared_network: bool,
-                 ) -> int:
-    """Run pytest on the step's spec; this is the sandboxed child."""
-    import pytest
+class _WarmSession:
+    """A pytest session configured, and its specs collected, once.
 
+    Every spec run is a fork of it that only runs the tests of one step: a
+    run then costs its tests, not pytest's start-up and collection.
+    """
+
+    def __init__(self, steps: Sequence[Step], extra: Sequence[str]) -> None:
+        """Configure pytest and collect the specs of steps."""
+        from _pytest.config import _prepareconfig
+        from _pytest.main import Session
+
+        # The one plugin the specs need is named below: scanning every
+        # installed package for pytest plugins costs more than a spec run.
+        os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+        specs = sorted({str(step.spec) for step in steps})
+        self.config = _prepareconfig(
+            [*specs, "--impl", str(REPO_ROOT / "solution"),
+             "--capture=no", "-p", "no:terminal", "-p", "no:cacheprovider",
+             "-p", "no:faulthandler", "-p", "_hypothesis_pytestplugin",
+             "-W", "ignore::pytest.PytestAssertRewriteWarning",
+             "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pytest.ini"),
+             *extra])
+        self.config._do_configure()
+        self.session = Session.from_config(self.config)
+        self.config.hook.pytest_sessionstart(session=self.session)
+        self.config.hook.pytest_collection(session=self.session)
+        self.items: Dict[str, List[Any]] = {}
+        for item in self.session.items:
+            self.items.setdefault(str(item.path), []).append(item)
+        self.steps = {str(step.spec) for step in steps}
+
+    def covers(self, steps: Sequence[Step]) -> bool:
+        """Tell whether this session collected the specs of steps."""
+        return {str(step.spec) for step in steps} <= self.steps
+
+    def run(self, step: Step, submission: Path, scratch: Path,
+            results: Path) -> int:
+        """Run one step's tests against submission; this is the child."""
+        from _pytest.tmpdir import TempPathFactory
+
+        writer = _ResultWriter(results)
+        config = self.config
+        config.option.impl = str(submission)
+        config.option.basetemp = str(scratch / "tmp")
+        config._tmp_path_factory = TempPathFactory.from_config(
+            config, _ispytest=True)
+        config.pluginmanager.register(writer, "kata-results")
+        items = self.items.get(str(step.spec), [])
+        if not items:
+            writer.pytest_collectreport(_CollectFailure(
+                "the spec {} has no tests".format(step.spec.name)))
+        self.session.items = items
+        self.session.testscollected = len(items)
+        config.hook.pytest_runtestloop(session=self.session)
+        writer.close(0)
+        return 0
+
+
+@dataclass
+class _CollectFailure:
+    """Stands for a failed collection report, for the results file."""
+
+    longrepr: str
+    failed: bool = True
+    skipped: bool = False
+
+
+_warm_sessions: Dict[Tuple[str, ...], _WarmSession] = {}
+
+
+def warm_session(steps: Sequence[Step], extra: Sequence[str]) -> _WarmSession:
+    """Return a warm session for steps and extra pytest arguments."""
+    key = tuple(extra)
+    session = _warm_sessions.get(key)
+    if session is None or not session.covers(steps):
+        wanted = list(steps) + ([] if session is None else [
+            step for step in STEPS if str(step.spec) in session.steps])
+        session = _WarmSession(wanted, extra)
+        _warm_sessions[key] = session
+    return session
+
+
+def _pytest_body(session: _WarmSession, step: Step, submission: Path,
+                 scratch: Path, results: Path, shared_network: bool) -> int:
+    """Run the step's spec from the warm session; this is the child."""
     os.chdir(str(scratch))
-    # The one plugin the specs need is named below: scanning every installed
-    # package for pytest plugins would cost each run more than its tests.
-    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     if shared_network and "main.py" in step.files:
         # Without a network namespace of its own, the end-to-end step needs
         # the machine's port 5000: one grading at a time may hold it.
         lock = open(PORT_LOCK, "a")
         fcntl.flock(lock, fcntl.LOCK_EX)
-    writer = _ResultWriter(results)
-    code = pytest.main(
-        [str(step.spec), "--impl", str(submission),
-         "--basetemp", str(scratch / "tmp"), "-q", "--no-header",
-         "-W", "ignore::pytest.PytestAssertRewriteWarning",
-         "-p", "_hypothesis_pytestplugin",
-         "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pytest.ini"),
-         *extra],
-        plugins=[writer])
-    writer.close(int(code))
-    return 0
+    return session.run(step, submission, scratch, results)
 
 
 @dataclass(frozen=True)
@@ -196,6 +263,9 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int, isolate: bool,
     job finishes.
     """
     sandbox.become_subreaper()
+    spec_steps = [job.step for job in jobs if not job.probe]
+    if spec_steps:
+        warm_session(spec_steps, extra)
     work = Path(tempfile.mkdtemp(prefix="kata-specs-", dir=SCRATCH_ROOT))
     queue = list(enumerate(jobs))
     pending: List[_Pending] = []
@@ -243,10 +313,10 @@ def _launch(job: SpecJob, folder: Path, isolate: bool,
                             str(folder / "output.txt"), isolate)
     else:
         limit = time_limit(job.step, timeout)
+        session = warm_session([job.step], extra)
         run = sandbox.start(
-            lambda: _pytest_body(job.step, copy, scratch,
-                                 folder / "results.jsonl", extra,
-                                 not isolate),
+            lambda: _pytest_body(session, job.step, copy, scratch,
+                                 folder / "results.jsonl", not isolate),
             str(folder / "output.txt"), isolate)
     return _Pending(job, run, time.monotonic() + limit, folder)
 
