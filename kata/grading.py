@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence, Set
 
 from kata import sandbox, specrun, style
-from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
+from kata.steps import (REPO_ROOT, STEPS, SUBMISSION_FILES, SUBMISSION_MODULES,
+                        Step)
 
 MAX_FILE_BYTES = 1024 * 1024
 # Which rules apply to which files; G7 concerns the Flask app only.
@@ -225,12 +226,19 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
     work = Path(tempfile.mkdtemp(prefix="kata-grade-",
                                  dir=specrun.SCRATCH_ROOT))
     try:
-        copies, too_large, problems = [], [], []
-        for index, submission in enumerate(submissions):
-            copy = work / str(index)
-            too_large.append(snapshot(submission, copy))
-            problems.append(_style_problems(copy, steps))
-            copies.append(copy)
+        copies = [work / str(index) for index in range(len(submissions))]
+        too_large = [snapshot(submission, copy)
+                     for submission, copy in zip(submissions, copies)]
+        # Style is checked by this process while the spec runs use the
+        # cores: one submission's worth each time a run ends.
+        problems: List[Optional[Dict[str, List[style.StyleProblem]]]] = [
+            None] * len(copies)
+
+        def check_style() -> None:
+            """Check the style of the next submission not yet checked."""
+            if None in problems:
+                index = problems.index(None)
+                problems[index] = _style_problems(copies[index], steps)
         specrun.preload()
         isolate = isolate and sandbox.namespaces_available()
         hanging = _hanging_imports(copies, steps, jobs, isolate, timeout)
@@ -250,6 +258,7 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
 
         def done(job: specrun.SpecJob) -> None:
             """Count a finished run; report a fully graded submission."""
+            check_style()
             index = job.key[0]
             remaining[index] -= 1
             if remaining[index] == 0 and on_graded is not None:
@@ -261,12 +270,15 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
         results = specrun.run_specs(spec_jobs, jobs, isolate, timeout,
                                     pytest_args, done)
         results.update(skipped)
+        while None in problems:
+            check_style()
+        modified = specs_modified()
         return [Grade(str(submission),
                       [_task(step, copies[index], too_large[index],
-                             problems[index],
+                             problems[index] or {},
                              results.get((index, step.number)))
                        for step in steps],
-                      ISOLATION[isolate], specs_modified())
+                      ISOLATION[isolate], modified)
                 for index, submission in enumerate(submissions)]
     finally:
         shutil.rmtree(str(work), ignore_errors=True)
@@ -292,18 +304,29 @@ def _hanging_imports(copies: Sequence[Path], steps: Sequence[Step],
                      timeout: Optional[float]) -> List[Set[str]]:
     """Return, per submission, the modules whose import never finishes.
 
-    One short run per module finds them; the tasks that need such a module
-    then fail at once instead of each waiting for its own time-out.
+    One short run per submission imports its modules in turn; the tasks
+    that need a module that hangs then fail at once instead of each waiting
+    for its own time-out. After a hang, the modules not yet tried get a run
+    of their own.
     """
-    wanted = sorted(set().union(*(needed_modules(step) for step in steps)))
-    probes = [specrun.SpecJob((index, module), steps[0], copy, module)
-              for index, copy in enumerate(copies) for module in wanted
-              if (copy / (module + ".py")).is_file()]
-    results = specrun.run_specs(probes, jobs, isolate, timeout)
+    wanted = set().union(*(needed_modules(step) for step in steps))
+    untried = {index: tuple(module for module in SUBMISSION_MODULES
+                            if module in wanted
+                            and (copy / (module + ".py")).is_file())
+               for index, copy in enumerate(copies)}
     hanging: List[Set[str]] = [set() for _ in copies]
-    for (index, module), result in results.items():
-        if result.timed_out:
-            hanging[index].add(module)
+    while any(untried.values()):
+        probes = [specrun.SpecJob(index, steps[0], copies[index], modules)
+                  for index, modules in untried.items() if modules]
+        results = specrun.run_specs(probes, jobs, isolate, timeout)
+        for index, result in results.items():
+            modules = untried[index]
+            stuck = result.last_started
+            if result.timed_out and stuck in modules:
+                hanging[index].add(stuck)
+                untried[index] = modules[modules.index(stuck) + 1:]
+            else:
+                untried[index] = ()
     return hanging
 
 

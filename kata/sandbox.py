@@ -13,13 +13,14 @@ import ctypes
 import fcntl
 import os
 import resource
+import select
 import signal
 import socket
 import struct
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, Collection, Optional
+from typing import Callable, Collection, Optional, Sequence
 
 import psutil
 
@@ -227,6 +228,29 @@ def kill_tree(pid: int) -> None:
             victim.kill()
         except psutil.Error:
             pass
+
+
+def wait_for_any(runs: Sequence[Run], deadline: float) -> None:
+    """Sleep until one of the runs ends or the deadline passes.
+
+    Pid file descriptors wake this up the moment a run ends; where the
+    kernel has none, a short sleep stands in for them.
+    """
+    handles = []
+    try:
+        for run in runs:
+            handles.append(os.pidfd_open(run.waiter))
+    except (AttributeError, OSError):
+        for handle in handles:
+            os.close(handle)
+        time.sleep(0.005)
+        return
+    try:
+        select.select(handles, [], [],
+                      min(1.0, max(0.0, deadline - time.monotonic())))
+    finally:
+        for handle in handles:
+            os.close(handle)
 
 
 def reap(pid: int) -> None:

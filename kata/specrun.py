@@ -54,6 +54,7 @@ class SpecResult:
     timed_out: bool = False
     seconds: float = 0.0
     output_tail: str = ""
+    last_started: str = ""
 
 
 def preload() -> None:
@@ -233,14 +234,15 @@ def _pytest_body(session: _WarmSession, step: Step, submission: Path,
 class SpecJob:
     """One spec to run: a step's spec against one submission copy.
 
-    A job with ``probe`` set runs no spec: it only imports that module of
-    the submission, to learn in one short run whether the import hangs.
+    A job with ``probe`` set runs no spec: it only imports those modules
+    of the submission, in order, to learn in one short run whether one of
+    them hangs.
     """
 
     key: Hashable
     step: Step
     submission: Path
-    probe: Optional[str] = None
+    probe: Tuple[str, ...] = ()
 
 
 @dataclass
@@ -278,7 +280,8 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int, isolate: bool,
                                        timeout, extra))
             finished = _first_finished(pending)
             if finished is None:
-                time.sleep(0.005)
+                sandbox.wait_for_any([entry.run for entry in pending],
+                                     min(entry.deadline for entry in pending))
                 continue
             entry, outcome = finished
             pending.remove(entry)
@@ -309,8 +312,10 @@ def _launch(job: SpecJob, folder: Path, isolate: bool,
     shutil.copytree(str(job.submission), str(copy))
     if job.probe:
         limit = probe_limit(timeout)
-        run = sandbox.start(lambda: _probe_body(job.probe, copy, scratch),
-                            str(folder / "output.txt"), isolate)
+        run = sandbox.start(
+            lambda: _probe_body(job.probe, copy, scratch,
+                                folder / "results.jsonl"),
+            str(folder / "output.txt"), isolate)
     else:
         limit = time_limit(job.step, timeout)
         session = warm_session([job.step], extra)
@@ -327,11 +332,14 @@ def probe_limit(timeout: Optional[float]) -> float:
                else timeout)
 
 
-def _probe_body(module: str, submission: Path, scratch: Path) -> int:
-    """Import one module of the submission; this is the sandboxed child.
+def _probe_body(modules: Sequence[str], submission: Path, scratch: Path,
+                results: Path) -> int:
+    """Import modules of the submission in turn; this is the child.
 
     Errors are the specs' business: only a hang matters here. Starting a
     server is refused, as the specs refuse it, so it is no hang either.
+    Before each import a line names the module, so a time-out tells which
+    one never finished.
     """
     import flask
     import werkzeug.serving
@@ -346,10 +354,15 @@ def _probe_body(module: str, submission: Path, scratch: Path) -> int:
     os.chdir(str(scratch))
     sys.dont_write_bytecode = True
     sys.path.insert(0, str(submission))
-    try:
-        importlib.import_module(module)
-    except BaseException:  # a failing import is not a hanging one
-        pass
+    with open(results, "a", encoding="utf-8") as progress:
+        for module in modules:
+            progress.write(json.dumps({"started": module}) + "\n")
+            progress.flush()
+            try:
+                importlib.import_module(module)
+            except BaseException:  # a failing import is not a hanging one
+                pass
+        progress.write(json.dumps({"done": True, "exit_code": 0}) + "\n")
     return 0
 
 
@@ -394,6 +407,7 @@ def _read_result(entry: _Pending, outcome: sandbox.Outcome) -> SpecResult:
                 result.problem = "the spec did not run (pytest exit " \
                     "status {})".format(record.get("exit_code"))
     result.output_tail = _tail(entry.folder / "output.txt")
+    result.last_started = last_started
     if not result.completed:
         output = entry.folder / "output.txt"
         flooded = output.exists() and \

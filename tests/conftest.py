@@ -29,7 +29,7 @@ sys.dont_write_bytecode = True
 # failure of a half-written step would keep a student waiting for a minute;
 # the first failing example is shown as it was found.
 settings.register_profile(
-    "kata", deadline=None, max_examples=15, database=None,
+    "kata", deadline=None, max_examples=10, database=None,
     phases=[Phase.explicit, Phase.reuse, Phase.generate],
     report_multiple_bugs=False,
     suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import runpy
+import select
 import signal
 import socket
 import sys
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple
 
-import requests  # noqa: F401  (imported once here, so main.py starts warm)
+import requests
 from flask import Flask, Response, abort, jsonify, redirect, request
 from werkzeug.serving import BaseWSGIServer, make_server
 
@@ -126,16 +127,36 @@ class ServiceError(Exception):
     """The service cannot be started (the port is taken, for example)."""
 
 
+# The path by which a spec tells a running service which break to have.
+SWITCH_PATH = "/__kata__/switch"
+
+
 def make_service(broken: Optional[str] = None) -> Flask:
-    """Return an in-memory service, right or with one break of BREAKS."""
+    """Return an in-memory service, right or with one break of BREAKS.
+
+    POST SWITCH_PATH with the form field ``break`` (empty for none) forgets
+    every user and changes the break: one served process can then stand
+    for every broken service in turn. main.py never calls it.
+    """
     if broken is not None and broken not in BREAKS:
         raise KeyError("no break is named {!r}".format(broken))
     app = Flask(__name__)
     users: Dict[str, Dict[str, Optional[str]]] = {}
+    state = {"broken": broken}
 
     def breaks(name: str) -> bool:
         """Tell whether this service has the named break."""
-        return broken == name
+        return state["broken"] == name
+
+    @app.route(SWITCH_PATH, methods=["POST"])
+    def switch() -> Tuple[Response, int]:
+        """Forget every user and take the break the form names."""
+        wanted = request.form.get("break") or None
+        if wanted is not None and wanted not in BREAKS:
+            return jsonify({"message": "no such break"}), 400
+        users.clear()
+        state["broken"] = wanted
+        return jsonify({"broken": wanted}), 200
 
     def email_of_cookie() -> Optional[str]:
         """Return the email whose session the request's cookie names."""
@@ -281,6 +302,20 @@ class Served:
         return ""
 
 
+def switch(broken: Optional[str]) -> None:
+    """Make the service served on port 5000 have the named break, afresh."""
+    try:
+        answer = requests.post(
+            "http://{}:{}{}".format(HOST, PORT, SWITCH_PATH),
+            data={"break": broken or ""}, timeout=10)
+    except requests.RequestException as error:
+        raise ServiceError("the broken service does not answer: {}".format(
+            error)) from None
+    if answer.status_code != 200:
+        raise ServiceError("the broken service refused the break {}".format(
+            broken))
+
+
 def _bind(family: int, address: Tuple[str, int],
           listen: bool) -> Optional[socket.socket]:
     """Bind a TCP socket on address and return it.
@@ -403,22 +438,41 @@ def run_main(main: Path, workdir: Path,
         _main_in_child(main, workdir, out_path, err_path)
     _own_group(pid)
     exit_code: Optional[int] = None
-    pause = 0.001
     try:
-        while True:
-            done, status = os.waitpid(pid, os.WNOHANG)
-            if done:
-                exit_code = os.waitstatus_to_exitcode(status)
-                break
-            if time.monotonic() - started > time_limit:
-                break
-            time.sleep(pause)
-            pause = min(pause * 2, 0.02)
+        if _wait_for_exit(pid, started + time_limit):
+            _, status = os.waitpid(pid, 0)
+            exit_code = os.waitstatus_to_exitcode(status)
     finally:
         _kill_group(pid, reaped=exit_code is not None)
     return Outcome(exit_code, _tail(out_path), _tail(err_path),
                    out_path.stat().st_size if out_path.exists() else 0,
                    time.monotonic() - started)
+
+
+def _wait_for_exit(pid: int, deadline: float) -> bool:
+    """Wait until the child pid has exited or the deadline has passed.
+
+    Return whether it exited. A pid file descriptor wakes this up the
+    moment the child ends; where there is none, poll.
+    """
+    try:
+        handle = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        handle = None
+    if handle is not None:
+        try:
+            ready, _, _ = select.select(
+                [handle], [], [], max(0.0, deadline - time.monotonic()))
+            return bool(ready)
+        finally:
+            os.close(handle)
+    while time.monotonic() < deadline:
+        # WNOWAIT leaves the exit status for the caller to collect.
+        if os.waitid(os.P_PID, pid,
+                     os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        time.sleep(0.005)
+    return False
 
 
 def _main_in_child(main: Path, workdir: Path, out_path: Path,

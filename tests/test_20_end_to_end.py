@@ -6,11 +6,12 @@ port 5000, it must exit 0 and print nothing. Against services that each
 break one end-point (tests/e2e_services.py), it must fail: a check that
 asserts nothing passes against a broken service.
 """
+import contextlib
 import inspect
 import unittest.mock
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Dict, NoReturn, Tuple
+from typing import Any, Dict, Iterator, List, NoReturn, Optional, Tuple
 
 import pytest
 import requests
@@ -31,6 +32,8 @@ FUNCTIONS = (
 CONSTANTS = ("EMAIL", "PASSWD", "NEW_PASSWD")
 # main.py files that ran out of time once are not run again in this session.
 _STOPPED: Dict[Tuple[str, int], bool] = {}
+# Why the broken service could not be served, for every test that needs it.
+_SERVICE_ERRORS: List[str] = []
 
 
 class RequestAtImport(Exception):
@@ -62,29 +65,36 @@ def stop(message: str) -> NoReturn:
     pytest.fail(message, pytrace=False)
 
 
+def run_main(main: Path, tmp_path: Path,
+             against: str) -> e2e_services.Outcome:
+    """Run main.py against the service on port 5000; fail if it hangs."""
+    key = (str(main), main.stat().st_mtime_ns)
+    if _STOPPED.get(key):
+        stop("main.py was stopped after {:.0f} s in an earlier test, so it "
+             "is not run again: make it finish first".format(
+                 e2e_services.TIME_LIMIT))
+    outcome = e2e_services.run_main(main, tmp_path / "main-cwd")
+    if outcome.timed_out:
+        _STOPPED[key] = True
+        stop("main.py must finish quickly; against {} it was still running "
+             "after {:.0f} s and was stopped (it printed: {})".format(
+                 against, e2e_services.TIME_LIMIT, outcome.tail()))
+    return outcome
+
+
 def run_against(app: Any, main: Path, tmp_path: Path,
                 against: str) -> Tuple[e2e_services.Outcome, str]:
     """Serve app on port 5000 and run main.py against it.
 
     Return the outcome and, when the server itself failed, what it said.
     """
-    key = (str(main), main.stat().st_mtime_ns)
-    if _STOPPED.get(key):
-        stop("main.py was stopped after {:.0f} s in an earlier test, so it "
-             "is not run again: make it finish first".format(
-                 e2e_services.TIME_LIMIT))
     try:
         with e2e_services.serving(app, tmp_path / "service.log") as served:
-            outcome = e2e_services.run_main(main, tmp_path / "main-cwd")
+            outcome = run_main(main, tmp_path, against)
             ended = served.ended()
             raised = served.error()
     except e2e_services.ServiceError as error:
         stop(str(error))
-    if outcome.timed_out:
-        _STOPPED[key] = True
-        stop("main.py must finish quickly; against {} it was still running "
-             "after {:.0f} s and was stopped (it printed: {})".format(
-                 against, e2e_services.TIME_LIMIT, outcome.tail()))
     server = ""
     if ended:
         server = "the server of your app stopped: {}".format(ended)
@@ -151,15 +161,40 @@ def test_main_passes_against_the_submissions_app(
         "printed: {}".format(short(outcome.stdout.strip(), 200)))
 
 
+@pytest.fixture(scope="module")
+def broken_service(tmp_path_factory: pytest.TempPathFactory,
+                   ) -> Iterator[Optional[e2e_services.Served]]:
+    """Serve the in-memory service once for every broken-service test.
+
+    Each test switches it to its own break (which also forgets every
+    user): one served process instead of one per break.
+    """
+    log = tmp_path_factory.mktemp("broken-service") / "service.log"
+    with contextlib.ExitStack() as stack:
+        try:
+            served = stack.enter_context(
+                e2e_services.serving(e2e_services.make_service(), log))
+        except e2e_services.ServiceError as error:
+            _SERVICE_ERRORS.append(str(error))
+            served = None
+        yield served
+
+
 @pytest.mark.e2e
 @pytest.mark.parametrize("broken", list(e2e_services.BREAKS))
 def test_main_fails_against_a_broken_service(
-        submission: Submission, tmp_path: Path, broken: str) -> None:
+        submission: Submission, tmp_path: Path, broken: str,
+        broken_service: Optional[e2e_services.Served]) -> None:
     """Against a service with one end-point broken, main.py exits non-zero."""
     main = main_file(submission)
     flaw = e2e_services.BREAKS[broken]
-    outcome, _ = run_against(e2e_services.make_service(broken), main,
-                             tmp_path, "a service whose " + flaw.what)
+    if broken_service is None:
+        stop(_SERVICE_ERRORS[-1])
+    try:
+        e2e_services.switch(broken)
+    except e2e_services.ServiceError as error:
+        stop(str(error))
+    outcome = run_main(main, tmp_path, "a service whose " + flaw.what)
     assert outcome.exit_code != 0, (
         "main.py passed against a service whose {}: {}".format(
             flaw.what, flaw.fix))
