@@ -75,7 +75,7 @@ def _verdict(task: TaskResult) -> str:
     return "FAIL"
 
 
-def _failure_lines(failed: List[Check]) -> List[str]:
+def failure_lines(failed: List[Check]) -> List[str]:
     """Return a line per failed check; repeats of a reason are counted."""
     lines: List[str] = []
     shown: Dict[str, int] = {}
@@ -109,7 +109,7 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
             task.step.number, task.step.title.ljust(width, "."), passed,
             len(task.checks), _verdict(task)))
         failed = [check for check in task.checks if not check.passed]
-        lines.extend(_failure_lines(failed))
+        lines.extend(failure_lines(failed))
         if failed and not any(check.message.endswith("README.md)")
                               for check in failed):
             lines.append("       read {}".format(task.step.readme_ref))

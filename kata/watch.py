@@ -13,9 +13,11 @@ from typing import Callable, Optional
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from kata import grading
+from kata import grading, report
 from kata.steps import STEPS, SUBMISSION_FILES, Step
 
+# The kinds of event that mean a file's content may have changed.
+CHANGES = {"modified", "created", "moved", "deleted", "closed"}
 # Editors save in bursts (write, rename, chmod): wait for the burst to end.
 SETTLE_SECONDS = 0.3
 
@@ -29,7 +31,13 @@ class _SaveHandler(FileSystemEventHandler):
         self._changed = changed
 
     def on_any_event(self, event: FileSystemEvent) -> None:
-        """Note a change to a submission file; ignore everything else."""
+        """Note a change to a submission file; ignore everything else.
+
+        Opening and reading are no change: grading itself reads the files,
+        and reacting to that would grade forever.
+        """
+        if event.event_type not in CHANGES:
+            return
         paths = [getattr(event, "src_path", ""),
                  getattr(event, "dest_path", "")]
         if any(Path(str(path)).name in SUBMISSION_FILES for path in paths
@@ -79,10 +87,9 @@ class Progress:
         self.say("{}/{} steps done. Next: step {:02d} {} ({})".format(
             self.current.number, len(STEPS), self.current.number,
             self.current.title, self.current.readme_ref))
-        for check in task.checks:
-            if not check.passed:
-                self.say("  x [{}] {}: {}".format(
-                    check.kind, check.name, check.message))
+        for line in report.failure_lines(
+                [check for check in task.checks if not check.passed]):
+            self.say(line)
 
 
 def watch(folder: Path, say: Callable[[str], None],

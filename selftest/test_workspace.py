@@ -90,6 +90,10 @@ def test_watch_moves_on_when_a_save_makes_the_step_pass(
         shutil.copy2(str(SOLUTION_DIR / "user.py"), str(folder / "user.py"))
         _wait_for(lines, "step 00 User model passes.")
         _wait_for(lines, "1/21 steps done. Next: step 01")
+        # Grading reads the files; that alone must not start a new round.
+        said = len(lines)
+        time.sleep(3 * watch.SETTLE_SECONDS + 1)
+        assert lines[said:] == [], "watch graded again without a save"
     finally:
         stop.set()
         watcher.join(timeout=30)
