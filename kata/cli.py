@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="regrade one student and update the outputs")
     roster.add_argument("--timeout", type=float, default=None,
                         help="time limit of one task's run, in seconds")
+    roster.add_argument("--min-doc-words", type=int, default=2, metavar="N",
+                        help="words a docstring needs to count as a "
+                             "sentence (rule G5; default: 2)")
 
     selftest = commands.add_parser(
         "selftest", help="run the kata's own test suite",
@@ -123,6 +126,9 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
                              "(default: 30; the end-to-end task gets twice)")
     parser.add_argument("--no-isolation", action="store_true",
                         help="do not use network and PID namespaces")
+    parser.add_argument("--min-doc-words", type=int, default=2, metavar="N",
+                        help="words a docstring needs to count as a "
+                             "sentence (rule G5; default: 2)")
 
 
 def resolve_submission(folder: Optional[Path]) -> Path:
@@ -153,7 +159,8 @@ def run_grade(arguments: argparse.Namespace) -> int:
     grade = grading.grade(folder, selected_steps(arguments.step),
                           jobs=arguments.jobs,
                           isolate=not arguments.no_isolation,
-                          timeout=arguments.timeout)
+                          timeout=arguments.timeout,
+                          min_doc_words=arguments.min_doc_words)
     if arguments.junit:
         arguments.junit.write_text(report.to_junit(grade))
     if arguments.json:

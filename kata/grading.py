@@ -207,10 +207,10 @@ def spec_checks(result: Optional[specrun.SpecResult]) -> List[Check]:
 
 def grade(submission: Path, steps: Sequence[Step] = STEPS, jobs: int = 2,
           isolate: bool = True, timeout: Optional[float] = None,
-          pytest_args: Sequence[str] = ()) -> Grade:
+          pytest_args: Sequence[str] = (), min_doc_words: int = 2) -> Grade:
     """Grade the given steps of a submission folder, never writing to it."""
     return grade_many([submission], steps, jobs, isolate, timeout,
-                      pytest_args)[0]
+                      pytest_args, min_doc_words=min_doc_words)[0]
 
 
 def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
@@ -218,7 +218,7 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                timeout: Optional[float] = None,
                pytest_args: Sequence[str] = (),
                on_graded: Optional[Callable[[int], None]] = None,
-               ) -> List[Grade]:
+               min_doc_words: int = 2) -> List[Grade]:
     """Grade several submissions, their tasks sharing jobs parallel runs.
 
     on_graded(index) is called as soon as submission index is fully graded.
@@ -238,7 +238,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             """Check the style of the next submission not yet checked."""
             if None in problems:
                 index = problems.index(None)
-                problems[index] = _style_problems(copies[index], steps)
+                problems[index] = _style_problems(copies[index], steps,
+                                                  min_doc_words)
         specrun.preload()
         isolate = isolate and sandbox.namespaces_available()
         hanging = _hanging_imports(copies, steps, jobs, isolate, timeout)
@@ -342,12 +343,12 @@ def _skipped(step: Step, hanging: Set[str],
                 "spec was not run".format(names, limit))
 
 
-def _style_problems(copy: Path, steps: Sequence[Step],
+def _style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
                     ) -> Dict[str, List[style.StyleProblem]]:
     """Return the style problems of every file the steps concern."""
     names = sorted({name for step in steps for name in step.files})
     return {name: (style.check_readme(copy) if name == "README.md"
-                   else style.check_file(copy, name))
+                   else style.check_file(copy, name, min_doc_words))
             for name in names}
 
 

@@ -167,7 +167,8 @@ def run(arguments: argparse.Namespace) -> int:
     grades = grading.grade_many(
         [item.submission for item in graded if item.submission],
         jobs=max(1, arguments.jobs), timeout=arguments.timeout,
-        on_graded=lambda index: bar.update(1))
+        on_graded=lambda index: bar.update(1),
+        min_doc_words=arguments.min_doc_words)
     bar.close()
     reports = _previous_reports(arguments.json) if arguments.only else {}
     for item, grade in zip(graded, grades):
