@@ -131,11 +131,11 @@ def snapshot(submission: Path, destination: Path) -> List[str]:
     return skipped
 
 
-def specs_modified() -> Optional[bool]:
+def specs_modified(repo: Path = REPO_ROOT) -> Optional[bool]:
     """Tell whether tests/ differs from the committed specs (None: unknown)."""
     try:
         changed = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "status", "--porcelain", "--",
+            ["git", "-C", str(repo), "status", "--porcelain", "--",
              "tests", "pytest.ini"],
             capture_output=True, text=True, timeout=10, check=True).stdout
     except (OSError, subprocess.SubprocessError):
