@@ -205,7 +205,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     # A bare folder (or nothing, or only options) means "grade".
     if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
         argv.insert(0, "grade")
-    arguments = build_parser().parse_args(argv)
+    if argv[0] == "selftest" and not {"-h", "--help"} & set(argv[1:2]):
+        # Everything after the command belongs to pytest, options included,
+        # which argparse's REMAINDER would refuse when they lead.
+        arguments = argparse.Namespace(command="selftest",
+                                       pytest_args=argv[1:])
+    else:
+        arguments = build_parser().parse_args(argv)
     try:
         return dispatch(arguments)
     except UsageError as error:

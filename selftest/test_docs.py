@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """The documentation agrees with the one list of steps."""
 import re
+from typing import List
 
-from kata import docs
+import pytest
+
+from kata import cli, docs
 from kata.steps import REPO_ROOT, STEPS
 
 
@@ -32,3 +35,13 @@ def test_quick_start_is_two_commands() -> None:
     assert commands == ["./checker.sh solution", "./checker.sh selftest"]
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     assert "./checker.sh selftest" in ci.splitlines()
+
+
+def test_selftest_passes_its_arguments_to_pytest(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """'./checker.sh selftest -k x -x' hands '-k x -x' to pytest."""
+    seen: List[List[str]] = []
+    monkeypatch.setattr(pytest, "main",
+                        lambda args: seen.append(list(args)) or 0)
+    assert cli.main(["selftest", "-k", "mutant", "-x"]) == 0
+    assert seen and seen[0][-3:] == ["-k", "mutant", "-x"]
