@@ -1,0 +1,27 @@
+#!/usr/bin/env python3
+"""The kata practises what it preaches: its own Python follows G1-G6."""
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from kata import style
+from kata.steps import REPO_ROOT
+
+# The student's rules that make sense for any Python file; G7, G8 and G10
+# are about the exercise's own modules.
+RULES = ("G1", "G2", "G3", "G4", "G5", "G6")
+FOLDERS = ("kata", "kata/starter", "tests", "selftest", "bench", "solution")
+OWN_FILES: List[Path] = [
+    path for folder in FOLDERS
+    for path in sorted((REPO_ROOT / folder).glob("*.py"))]
+IDS = [str(path.relative_to(REPO_ROOT)) for path in OWN_FILES]
+
+
+@pytest.mark.parametrize("path", OWN_FILES, ids=IDS)
+def test_own_python_follows_the_style_rules(path: Path) -> None:
+    """Shebang, newline, mode, pycodestyle, docstrings and annotations."""
+    problems = [problem.message
+                for problem in style.check_file(path.parent, path.name)
+                if problem.rule in RULES]
+    assert not problems, "\n".join(problems)
