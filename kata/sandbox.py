@@ -25,6 +25,13 @@ from typing import Callable, Collection, Optional, Sequence
 import psutil
 
 CLONE_NEWNS = 0x00020000
+MS_RDONLY = 0x1
+MS_REMOUNT = 0x20
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 0x40000
+# Mounts a run may keep writing to: the kernel's and the devices'.
+KERNEL_MOUNTS = ("/proc", "/sys", "/dev/pts", "/dev/mqueue")
 CLONE_NEWPID = 0x20000000
 CLONE_NEWNET = 0x40000000
 PR_SET_CHILD_SUBREAPER = 36
@@ -63,11 +70,39 @@ def _loopback_up() -> None:
                     struct.pack("16sH14x", b"lo", flags | IFF_UP))
 
 
+def _mount(source: Optional[str], target: str, flags: int) -> None:
+    """Call mount(2), raising OSError when the kernel refuses."""
+    if _libc.mount(source and source.encode(), target.encode(), None, flags,
+                   None) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, os.strerror(error), target)
+
+
+def _read_only_except(writable: str) -> None:
+    """In a new mount namespace, make every file system read-only but one.
+
+    The writable folder becomes a mount of its own first, so that making
+    the file systems around it read-only leaves it alone. Kernel and device
+    file systems stay as they are.
+    """
+    _mount(None, "/", MS_REC | MS_PRIVATE)
+    _mount(writable, writable, MS_BIND | MS_REC)
+    with open("/proc/self/mounts") as mounts:
+        targets = [line.split()[1].replace("\\040", " ") for line in mounts]
+    for target in targets:
+        if target == writable or target.startswith(KERNEL_MOUNTS):
+            continue
+        try:
+            _mount(None, target, MS_REMOUNT | MS_BIND | MS_RDONLY)
+        except OSError:
+            pass  # a mount that cannot be made read-only stays as it is
+
+
 def namespaces_available() -> bool:
     """Tell whether this process may create network and PID namespaces."""
     pid = os.fork()
     if pid == 0:
-        ok = _unshare(CLONE_NEWNET | CLONE_NEWPID)
+        ok = _unshare(CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS)
         os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     return os.waitstatus_to_exitcode(status) == 0
@@ -131,14 +166,17 @@ class Run:
     started: float
 
 
-def start(body: Callable[[], int], output_path: str, isolate: bool) -> Run:
+def start(body: Callable[[], int], output_path: str, isolate: bool,
+          writable: Optional[str] = None) -> Run:
     """Fork a run of body, its output going to output_path.
 
     The direct child is a trusted waiter; the run itself is its child. With
     isolate, and where the kernel allows it, the run is pid 1 of a new PID
     namespace inside a new network namespace: when it ends, the kernel ends
     every process it started. Elsewhere the waiter adopts the run's orphans
-    and kills whatever is left when the run ends.
+    and kills whatever is left when the run ends. With writable too, the
+    run sees every file system read-only but that folder: it cannot touch
+    the submission, the kata, or the other runs' folders.
     """
     started = time.monotonic()
     pipe_read, pipe_write = os.pipe()
@@ -155,9 +193,12 @@ def start(body: Callable[[], int], output_path: str, isolate: bool) -> Run:
         os.setsid()
         _redirect_output(output_path)
         _limit_resources()
-        isolated = isolate and _unshare(CLONE_NEWNET | CLONE_NEWPID)
+        namespaces = CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWNS
+        isolated = isolate and _unshare(namespaces)
         if isolated:
             _loopback_up()
+            if writable is not None:
+                _read_only_except(writable)
         else:
             become_subreaper()
         inner = os.fork()

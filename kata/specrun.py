@@ -315,14 +315,14 @@ def _launch(job: SpecJob, folder: Path, isolate: bool,
         run = sandbox.start(
             lambda: _probe_body(job.probe, copy, scratch,
                                 folder / "results.jsonl"),
-            str(folder / "output.txt"), isolate)
+            str(folder / "output.txt"), isolate, writable=str(folder))
     else:
         limit = time_limit(job.step, timeout)
         session = warm_session([job.step], extra)
         run = sandbox.start(
             lambda: _pytest_body(session, job.step, copy, scratch,
                                  folder / "results.jsonl", not isolate),
-            str(folder / "output.txt"), isolate)
+            str(folder / "output.txt"), isolate, writable=str(folder))
     return _Pending(job, run, time.monotonic() + limit, folder)
 
 

@@ -732,3 +732,22 @@ def test_changed_specs_are_noticed(tmp_path: Path) -> None:
     graded.specs_modified = True
     assert "the specs in tests/ differ from the committed ones" in \
         report.to_text(graded)
+
+
+@pytest.mark.skipif(not ISOLATE, reason="needs mount namespaces")
+def test_run_cannot_write_outside_its_own_folder(tmp_path: Path) -> None:
+    """Absolute paths do not let student code reach the original folder."""
+    marker = tmp_path / "written-by-the-submission"
+    folder = make_submission(tmp_path, "reaching-out")
+    target = folder / "README.md"
+    with open(str(folder / "user.py"), "a") as handle:
+        handle.write(
+            "for _path in ({!r}, {!r}):\n"
+            "    try:\n"
+            "        open(_path, 'a').write('x')\n"
+            "    except OSError:\n"
+            "        pass\n".format(str(target), str(marker)))
+    before = fingerprint(folder)
+    grade(folder, (0,))
+    assert fingerprint(folder) == before, "the submission folder changed"
+    assert not marker.exists(), "the run wrote outside its own folder"
