@@ -9,10 +9,9 @@ step touches it.
 """
 import argparse
 import ast
-import shutil
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Tuple
 
 from kata.steps import (SOLUTION_DIR, STARTER_DIR, STEPS, SUBMISSION_FILES,
                         Step, step)
@@ -149,21 +148,3 @@ def step_passes(folder: Path, item: Step) -> bool:
     result = grading.grade(folder, [item])
     task = result.tasks[0]
     return task.kind_passed("spec") and task.kind_passed("files")
-
-
-def first_unfinished(folder: Path) -> Optional[Step]:
-    """Return the first step a submission does not pass, or None."""
-    from kata import grading
-
-    result = grading.grade(folder)
-    for task in result.tasks:
-        if not task.passed:
-            return task.step
-    return None
-
-
-def copy_solution(destination: Path) -> None:
-    """Copy the whole reference solution into destination."""
-    destination.mkdir(parents=True, exist_ok=True)
-    for name in SUBMISSION_FILES:
-        shutil.copy2(str(SOLUTION_DIR / name), str(destination / name))
