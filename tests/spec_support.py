@@ -70,6 +70,17 @@ def unless_value_error(call: Callable[[], Any]) -> Optional[str]:
     return describe_outcome((kind, value))[3:]
 
 
+def send(submission: "Submission", client: Any, method: str, path: str,
+         **options: Any) -> Any:
+    """Send a request through a test client; fail naming it if it raises."""
+    try:
+        return client.open(path, method=method, **options)
+    except Exception as error:  # any error of student code is a finding
+        pytest.fail("{} {} raised {}".format(
+            method, path, describe_exception(error, submission.root)),
+            pytrace=False)
+
+
 def cookies_set(response: Any) -> Dict[str, str]:
     """Return the cookies a response sets, by name."""
     found = {}

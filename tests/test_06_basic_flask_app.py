@@ -14,7 +14,7 @@ import flask
 import pytest
 import werkzeug.serving
 
-from spec_support import Submission, describe_exception, short
+from spec_support import Submission, describe_exception, send, short
 
 GREETING = {"message": "Bienvenue"}
 
@@ -85,12 +85,7 @@ def no_server(monkeypatch: pytest.MonkeyPatch) -> ServerStandIn:
 
 def get_index(submission: Submission) -> Any:
     """Return the response of the submission's app to GET /."""
-    client = submission.client()
-    try:
-        return client.get("/")
-    except Exception as error:  # any error of student code is a finding
-        pytest.fail("GET / raised {}".format(
-            describe_exception(error, submission.root)), pytrace=False)
+    return send(submission, submission.client(), "GET", "/")
 
 
 def test_app_is_a_flask_application(submission: Submission) -> None:

@@ -6,7 +6,7 @@ from typing import Any, List, Tuple
 import bcrypt
 import pytest
 
-from spec_support import Submission, as_bytes, describe_exception, short
+from spec_support import Submission, as_bytes, send, short
 
 EMAIL = "bob@example.com"
 PASSWORD = "MyPwdOfBob"
@@ -18,12 +18,8 @@ DUPLICATE = {"message": "email already registered"}
 def register(submission: Submission, client: Any, email: str,
              password: str) -> Any:
     """POST the form fields email and password to /users."""
-    try:
-        return client.post("/users",
-                           data={"email": email, "password": password})
-    except Exception as error:  # any error of student code is a finding
-        pytest.fail("POST /users raised {}".format(
-            describe_exception(error, submission.root)), pytrace=False)
+    return send(submission, client, "POST", "/users",
+                data={"email": email, "password": password})
 
 
 def json_body(response: Any) -> Any:

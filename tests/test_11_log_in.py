@@ -4,7 +4,7 @@ from typing import Any, Tuple
 
 import pytest
 
-from spec_support import cookies_set, Submission, describe_exception, short
+from spec_support import Submission, cookies_set, send, short
 
 EMAIL = "bob@example.com"
 OTHER_EMAIL = "alice@example.com"
@@ -23,12 +23,8 @@ def service(submission: Submission, *emails: str) -> Tuple[Any, Any]:
 def log_in(submission: Submission, client: Any, email: str,
            password: str) -> Any:
     """POST the form fields email and password to /sessions."""
-    try:
-        return client.post("/sessions",
-                           data={"email": email, "password": password})
-    except Exception as error:  # any error of student code is a finding
-        pytest.fail("POST /sessions raised {}".format(
-            describe_exception(error, submission.root)), pytrace=False)
+    return send(submission, client, "POST", "/sessions",
+                data={"email": email, "password": password})
 
 
 def session_cookie(response: Any) -> str:
