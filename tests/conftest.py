@@ -2,16 +2,24 @@
 """Pytest wiring shared by the step specs.
 
 It chooses the submission under test (``--impl DIR``, else ``$KATA_IMPL``,
-else ``workspace/``), imports its modules fresh for every test inside a
-temporary working directory (so ``a.db`` lands there), lowers bcrypt's work
-factor unless a test is marked ``real_bcrypt``, and turns every failure into
-one plain sentence that ends with the step README to read.
+else ``workspace/``). The student's code never runs in this process: a
+sandboxed subject (``kata/jail.py``) forks a fresh child for every test,
+which imports the student's modules in the test's own working folder (so
+``a.db`` lands there) with bcrypt's work factor lowered unless the test is
+marked ``real_bcrypt``. Every failure becomes one plain sentence that ends
+with the step README to read.
+
+Under ``./checker.sh`` the grading hands each run a link to the subject it
+started; a plain ``pytest`` starts one for the session itself, sandboxed
+where bubblewrap runs (``--unisolated`` skips the sandbox for speed).
 """
 import gc
 import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterator, List, Optional
 
 import bcrypt
 import pytest
@@ -19,6 +27,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kata.remote import SubjectLink  # noqa: E402
 from kata.steps import REPO_ROOT, step_of_spec  # noqa: E402
 from spec_support import Submission, explain_failure  # noqa: E402
 
@@ -46,6 +55,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--impl", metavar="DIR", default=None,
         help="submission folder to test (default: $KATA_IMPL, else "
              "workspace/)")
+    parser.addoption(
+        "--unisolated", action="store_true", default=False,
+        help="run the submission's code without the sandbox (faster; only "
+             "for your own code)")
 
 
 def submission_dir(config: pytest.Config) -> Path:
@@ -66,16 +79,48 @@ def pytest_configure(config: pytest.Config) -> None:
             "KATA_IMPL=DIR".format(folder))
 
 
+_JAILS: List[object] = []
+
+
+def subject_link(config: pytest.Config) -> SubjectLink:
+    """Return the link to the subject: the grading's, or one of our own."""
+    link = SubjectLink.from_environment()
+    if link is not None:
+        return link
+    if not _JAILS:
+        from kata.jail import Jail
+        scratch = Path(tempfile.mkdtemp(prefix="kata-subject-"))
+        jail = Jail(submission_dir(config), scratch,
+                    scratch / "subject-output.txt",
+                    isolate=not config.getoption("--unisolated"),
+                    relay=False)
+        _JAILS.append(jail)
+    jail = _JAILS[0]
+    return SubjectLink(jail.control.fileno(), jail.scratch,  # type: ignore
+                       jail.inside_path(jail.scratch),  # type: ignore
+                       jail.isolated, jail.missing)  # type: ignore
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """End the subject this session started, if any."""
+    while _JAILS:
+        jail = _JAILS.pop()
+        jail.close()  # type: ignore[attr-defined]
+        shutil.rmtree(str(jail.scratch), ignore_errors=True)  # type: ignore
+
+
 @pytest.fixture
-def submission(request: pytest.FixtureRequest, tmp_path: Path,
-               monkeypatch: pytest.MonkeyPatch) -> Iterator[Submission]:
-    """Give the test a fresh view of the submission in its own directory."""
-    workdir = tmp_path / "cwd"
-    workdir.mkdir()
-    monkeypatch.chdir(workdir)
-    subject = Submission(submission_dir(request.config), workdir)
-    with subject.imports():
-        yield subject
+def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
+    """Give the test a fresh child of the subject in its own directory."""
+    link = subject_link(request.config)
+    workdir = Path(tempfile.mkdtemp(prefix="test-", dir=str(link.scratch)))
+    fast = request.node.get_closest_marker("real_bcrypt") is None
+    connection = link.spawn(workdir, fast)
+    try:
+        yield Submission(connection, submission_dir(request.config), workdir)
+    finally:
+        connection.close()
+        shutil.rmtree(str(workdir), ignore_errors=True)
 
 
 @pytest.fixture(autouse=True)
@@ -120,5 +165,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> Optional[str]:
-    """Say which submission is being tested."""
-    return "submission: {}".format(submission_dir(config))
+    """Say which submission is being tested, and how it is confined."""
+    link = subject_link(config)
+    confinement = "sandboxed" if link.isolated else \
+        "UNISOLATED: the submission's code runs unconfined"
+    if link.isolated and link.missing:
+        confinement += " (missing: {})".format(", ".join(link.missing))
+    return "submission: {} ({})".format(submission_dir(config), confinement)

@@ -1,28 +1,33 @@
 #!/usr/bin/env python3
-"""What the step specs share: loading a submission and explaining failures.
+"""What the step specs share: driving a submission and explaining failures.
 
-A spec never imports student code at the top of the file (a broken submission
-would then fail to collect, "0 items", instead of failing with a reason). It
-asks the ``submission`` fixture, which returns a ``Submission``: its methods
-import the student's modules fresh and turn a missing file, class or method
-into a failure that names it.
+The specs never import student code: that runs in a sandboxed subject
+process (``kata/subject/``). The ``submission`` fixture gives a spec a
+``Submission``, whose methods return proxies (``kata.remote.Remote``) for
+the student's modules and objects; reading, calling or sending a request
+through them asks the subject, and the answers come back as plain data. A
+missing file, class or method fails the test with a sentence that names it.
 """
 import contextlib
-import importlib
 import re
 import sqlite3
-import sys
-import traceback
+import tempfile
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
-from types import ModuleType
-from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
-                    Tuple)
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, \
+    Tuple
 
 import pytest
+from werkzeug.datastructures import Headers
+
+from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
+                         SubjectFailure, is_instance, read_scratch_file)
 
 STUDENT_MODULES = ("user", "db", "auth", "app", "main")
 MESSAGE_LIMIT = 700
+DATABASE_LIMIT = 16 * 1024 * 1024
+
+__all__ = ["Remote", "RemoteError", "is_instance"]
 
 
 def short(value: Any, limit: int = 80) -> str:
@@ -44,44 +49,148 @@ def as_bytes(value: Any) -> Any:
 
 
 def outcome(call: Callable[[], Any]) -> Tuple[str, Any]:
-    """Return ('returned', value) or ('raised', error) for the call."""
+    """Return ('returned', value) or ('raised', error) for the call.
+
+    Only what student code raised counts as 'raised'; a subject that broke
+    the protocol or hung fails the test with its own reason.
+    """
     try:
         return "returned", call()
-    except Exception as error:  # the spec reports whatever was raised
+    except RemoteError as error:
         return "raised", error
+
+
+def raised(result: Tuple[str, Any], kind: type) -> bool:
+    """Tell whether an outcome is an exception of kind (or a subclass)."""
+    return result[0] == "raised" and result[1].is_a(kind)
 
 
 def describe_outcome(result: Tuple[str, Any]) -> str:
     """Return what a call did, in words, for a failure message."""
     kind, value = result
     if kind == "raised":
-        return "it raised {}: {}".format(type(value).__name__,
-                                         short(str(value)))
-    if hasattr(value, "id") and hasattr(value, "email"):
-        return "it returned user {} ({})".format(value.id, value.email)
+        return "it raised {}: {}".format(value.name, short(value.message))
+    if isinstance(value, Remote):
+        try:
+            if not value.is_class and hasattr(value, "id") and \
+                    hasattr(value, "email"):
+                return "it returned user {} ({})".format(value.id,
+                                                         value.email)
+        except RemoteError:
+            pass
+        return "it returned a {} object".format(value.type_name)
     return "it returned {}".format(short(value))
 
 
 def unless_value_error(call: Callable[[], Any]) -> Optional[str]:
     """Return None if the call raises ValueError, else what it did instead."""
-    kind, value = outcome(call)
-    if kind == "raised" and isinstance(value, ValueError):
+    result = outcome(call)
+    if raised(result, ValueError):
         return None
-    return describe_outcome((kind, value))[3:]
+    return describe_outcome(result)[3:]
 
 
-def send(submission: "Submission", client: Any, method: str, path: str,
-         **options: Any) -> Any:
+class Answer:
+    """A response of the student's app, as plain data on the judge's side."""
+
+    def __init__(self, record: Any) -> None:
+        """Check and keep the status, headers and body the subject sent."""
+        if not (isinstance(record, dict) and
+                type(record.get("status")) is int and
+                isinstance(record.get("headers"), list) and
+                type(record.get("body")) is bytes and
+                all(isinstance(pair, list) and len(pair) == 2 and
+                    all(type(part) is str for part in pair)
+                    for pair in record["headers"])):
+            raise SubjectBroke("the submission broke the grading protocol: "
+                               "a malformed HTTP response")
+        self.status_code = record["status"]
+        self.headers = Headers([tuple(pair) for pair in record["headers"]])
+        self.data = record["body"]
+
+    @property
+    def mimetype(self) -> str:
+        """Return the media type of the response, without parameters."""
+        return self.headers.get("Content-Type", "").split(";")[0].strip() \
+            .lower()
+
+    @property
+    def content_type(self) -> str:
+        """Return the Content-Type header."""
+        return self.headers.get("Content-Type", "")
+
+    @property
+    def location(self) -> Optional[str]:
+        """Return the Location header, if any."""
+        return self.headers.get("Location")
+
+    @property
+    def is_json(self) -> bool:
+        """Tell whether the response says its body is JSON."""
+        return self.mimetype == "application/json" or \
+            self.mimetype.endswith("+json")
+
+    def get_data(self, as_text: bool = False) -> Any:
+        """Return the body, as bytes or as text."""
+        return self.data.decode("utf-8", "replace") if as_text else self.data
+
+    def get_json(self, silent: bool = False) -> Any:
+        """Return the JSON body, or None (silent) when there is none."""
+        import json
+        if not self.is_json:
+            if silent:
+                return None
+            raise ValueError("the response is not JSON")
+        try:
+            return json.loads(self.data.decode("utf-8"))
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+
+class Client:
+    """A Flask test client of the student's app, living in the subject."""
+
+    def __init__(self, client: Remote, connection: Connection) -> None:
+        """Wrap the subject's test client."""
+        self._client = client
+        self._connection = connection
+
+    def open(self, path: str, method: str = "GET", **options: Any) -> Answer:
+        """Send a request; return the response as an Answer."""
+        return Answer(self._connection.request(
+            "request", self._client, method, path, options,
+            doing="{} {}".format(method, path)))
+
+    def get(self, path: str, **options: Any) -> Answer:
+        """Send a GET request."""
+        return self.open(path, "GET", **options)
+
+    def post(self, path: str, **options: Any) -> Answer:
+        """Send a POST request."""
+        return self.open(path, "POST", **options)
+
+    def put(self, path: str, **options: Any) -> Answer:
+        """Send a PUT request."""
+        return self.open(path, "PUT", **options)
+
+    def delete(self, path: str, **options: Any) -> Answer:
+        """Send a DELETE request."""
+        return self.open(path, "DELETE", **options)
+
+
+def send(submission: "Submission", client: Client, method: str, path: str,
+         **options: Any) -> Answer:
     """Send a request through a test client; fail naming it if it raises."""
     try:
         return client.open(path, method=method, **options)
-    except Exception as error:  # any error of student code is a finding
-        pytest.fail("{} {} raised {}".format(
-            method, path, describe_exception(error, submission.root)),
-            pytrace=False)
+    except RemoteError as error:
+        pytest.fail("{} {} raised {}".format(method, path, error.describe()),
+                    pytrace=False)
 
 
-def cookies_set(response: Any) -> Dict[str, str]:
+def cookies_set(response: Answer) -> Dict[str, str]:
     """Return the cookies a response sets, by name."""
     found = {}
     for header in response.headers.getlist("Set-Cookie"):
@@ -101,7 +210,7 @@ def session_cookie(session_id: Optional[str]) -> Dict[str, str]:
     return {"Cookie": "session_id=" + session_id}
 
 
-def register_over_http(client: Any, email: str) -> None:
+def register_over_http(client: Client, email: str) -> None:
     """Register a user through POST /users, its password made from email."""
     answer = client.post("/users", data={"email": email,
                                          "password": "pass-" + email})
@@ -110,7 +219,7 @@ def register_over_http(client: Any, email: str) -> None:
         "{}".format(email, answer.status_code))
 
 
-def log_in_over_http(client: Any, email: str) -> str:
+def log_in_over_http(client: Client, email: str) -> str:
     """Register and log in a user through the end-points; return the cookie.
 
     Going through HTTP, not Auth, is what tells apart an app that shows
@@ -129,175 +238,199 @@ def log_in_over_http(client: Any, email: str) -> str:
     return cookies["session_id"]
 
 
-class Submission:
-    """A submission folder, seen from one test in its own working directory."""
+IMPORT_FAILURES = {
+    "missing": "{module}.py is missing from the submission",
+    "server": "importing {module}.py starts a server ({text}): start it only "
+              "under if __name__ == \"__main__\":",
+    "syntax": "{text} does not parse",
+    "exit": "importing {module}.py exits the program (SystemExit {text})",
+    "import": "importing {module}.py raised {text}",
+    "elsewhere": "'import {module}' found {text} instead of the "
+                 "submission's {module}.py",
+}
 
-    def __init__(self, root: Path, workdir: Path) -> None:
-        """Remember where the submission is and where the test runs."""
+
+class Submission:
+    """A submission, seen from one test: its subject child and working folder.
+
+    ``root`` names the submission folder for messages; ``workdir`` is the
+    test's working folder in the scratch space, where a.db lands.
+    """
+
+    def __init__(self, connection: Connection, root: Path,
+                 workdir: Path) -> None:
+        """Drive the subject's child on connection."""
+        self.connection = connection
         self.root = root
         self.workdir = workdir
 
-    @contextlib.contextmanager
-    def imports(self) -> Iterator[None]:
-        """Make the submission importable, fresh, for the duration."""
-        _forget_student_modules()
-        sys.path.insert(0, str(self.root))
-        importlib.invalidate_caches()
-        try:
-            yield
-        finally:
-            with contextlib.suppress(ValueError):
-                sys.path.remove(str(self.root))
-            _forget_student_modules()
-
-    def module(self, name: str) -> ModuleType:
+    def module(self, name: str) -> Remote:
         """Import and return the submission's module, failing with a reason."""
-        path = self.root / (name + ".py")
-        if not path.is_file():
-            pytest.fail("{}.py is missing from the submission".format(name),
-                        pytrace=False)
-        if name in sys.modules:
-            return sys.modules[name]
         try:
-            with _no_server_starts(name):
-                module = importlib.import_module(name)
-        except ServerStartedAtImport as error:
-            pytest.fail(str(error), pytrace=False)
-        except SyntaxError as error:
-            where = " at line {}".format(error.lineno) if error.lineno else ""
-            pytest.fail("{} does not parse: {}{}".format(
-                Path(error.filename or path).name, error.msg, where),
-                pytrace=False)
-        except SystemExit as error:
-            pytest.fail("importing {}.py exits the program (SystemExit {})"
-                        .format(name, short(error.code)), pytrace=False)
-        except Exception as error:  # any error of student code is a finding
-            pytest.fail("importing {}.py raised {}".format(
-                name, describe_exception(error, self.root)), pytrace=False)
-        origin = Path(getattr(module, "__file__", "") or "").resolve()
-        if origin.parent != self.root.resolve():
-            pytest.fail("'import {}' found {} instead of the submission's "
-                        "{}.py".format(name, origin, name), pytrace=False)
-        return module
+            return self.connection.request("import", name,
+                                           doing="importing " + name + ".py")
+        except SubjectFailure as failure:
+            template = IMPORT_FAILURES.get(failure.kind)
+            if template is None:
+                raise
+            text = failure.text
+            if failure.kind == "syntax":
+                return pytest.fail("{} does not parse: {}".format(
+                    *text.split(": ", 1)) if ": " in text else text,
+                    pytrace=False)
+            pytest.fail(template.format(module=name, text=text),
+                        pytrace=False)
 
     def get(self, module_name: str, dotted: str) -> Any:
         """Return an attribute of a module, e.g. ``Auth.valid_login``."""
         value: Any = self.module(module_name)
         owner = module_name + ".py"
         for part in dotted.split("."):
-            if not hasattr(value, part):
+            try:
+                value = getattr(value, part)
+            except AttributeError:
                 pytest.fail("{} has no {}".format(owner, part), pytrace=False)
-            value = getattr(value, part)
+            except RemoteError as error:
+                pytest.fail("reading {} of {} raised {}".format(
+                    part, owner, error.describe()), pytrace=False)
             owner = "{} of {}.py".format(part, module_name)
         return value
 
-    def db(self) -> Any:
+    def db(self) -> Remote:
         """Return a new DB() of the submission (which empties a.db)."""
-        return self.get("db", "DB")()
+        return self._construct("db", "DB")
 
-    def auth(self) -> Any:
+    def auth(self) -> Remote:
         """Return a new Auth() of the submission (which empties a.db)."""
-        return self.get("auth", "Auth")()
+        return self._construct("auth", "Auth")
 
-    def app(self) -> Any:
+    def _construct(self, module_name: str, name: str) -> Remote:
+        """Call a class of the submission, failing if the constructor raises."""
+        kind = self.get(module_name, name)
+        try:
+            return kind()
+        except RemoteError as error:
+            pytest.fail("{}() raised {}".format(name, error.describe()),
+                        pytrace=False)
+
+    def app(self) -> Remote:
         """Return the submission's Flask application object."""
         return self.get("app", "app")
 
-    def client(self) -> Any:
+    def client(self) -> Client:
         """Return a Flask test client of the submission's app."""
-        return self.app().test_client()
+        return Client(self.app().test_client(), self.connection)
 
-    def cookieless_client(self) -> Any:
+    def cookieless_client(self) -> Client:
         """Return a test client that sends only the cookies a request names.
 
         A client's own cookie jar would otherwise add cookies to a request
         the spec means to send without one.
         """
-        return self.app().test_client(use_cookies=False)
+        return Client(self.app().test_client(use_cookies=False),
+                      self.connection)
+
+    def library(self, dotted: str) -> Remote:
+        """Return a library object of the subject (see serve.LIBRARY)."""
+        return self.connection.request("library", dotted)
+
+    def spy(self, target: Remote, name: str) -> None:
+        """Record every call of target.name in the subject from now on."""
+        self.connection.request("spy", target, name)
+
+    def calls(self, target: Remote, name: str) -> List[Tuple[Any, ...]]:
+        """Return the positional arguments of the calls a spy recorded."""
+        recorded = self.connection.request("calls", target, name)
+        return [tuple(call[0]) for call in recorded
+                if isinstance(call, list) and len(call) == 2 and
+                isinstance(call[0], list)]
+
+    def server_starts(self) -> List[Tuple[str, str, str]]:
+        """Return the server starts the subject refused or recorded."""
+        return [tuple(start) for start in
+                self.connection.request("server_starts")
+                if isinstance(start, list) and len(start) == 3]
+
+    def run_as_main(self, module_name: str) -> Optional[RemoteError]:
+        """Run a module of the submission as __main__; return its error."""
+        try:
+            error = self.connection.request(
+                "run_as_main", module_name,
+                doing="running {}.py as __main__".format(module_name))
+        except SubjectFailure as failure:
+            pytest.fail(IMPORT_FAILURES.get(failure.kind, "{text}").format(
+                module=module_name, text=failure.text), pytrace=False)
+        if error is None:
+            return None
+        if not isinstance(error, dict) or not isinstance(
+                error.get("types"), list):
+            raise SubjectBroke("the submission broke the grading protocol: "
+                               "a malformed error record")
+        return RemoteError([str(name) for name in error["types"]],
+                           str(error.get("message", "")),
+                           error.get("where") if isinstance(
+                               error.get("where"), str) else None)
+
+    def database(self) -> Optional[bytes]:
+        """Return the bytes of the test's a.db, read without following links."""
+        return read_scratch_file(self.workdir, "a.db", DATABASE_LIMIT)
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[Optional[sqlite3.Connection]]:
+        """Open a private, read-only copy of a.db (None when there is none).
+
+        Reads through the student's own session would hide a missing
+        commit; a copy keeps SQLite from writing where the subject points.
+        """
+        content = self.database()
+        if content is None:
+            yield None
+            return
+        with tempfile.TemporaryDirectory(prefix="kata-db-") as folder:
+            copy = Path(folder) / "a.db"
+            copy.write_bytes(content)
+            connection = sqlite3.connect(
+                "file:{}?mode=ro&immutable=1".format(copy), uri=True)
+            try:
+                yield connection
+            finally:
+                connection.close()
 
     def rows(self, query: str, parameters: Sequence[Any] = ()) -> List[Any]:
-        """Run query on a.db through a new, independent SQLite connection.
-
-        Reads through the student's own session would hide a missing commit.
-        """
-        database = self.workdir / "a.db"
-        if not database.is_file():
-            pytest.fail("no a.db was created in the working directory: DB() "
-                        "must open the SQLite file a.db", pytrace=False)
-        connection = sqlite3.connect(str(database))
-        try:
-            return connection.execute(query, tuple(parameters)).fetchall()
-        finally:
-            connection.close()
+        """Run query on a.db through a new, independent SQLite connection."""
+        with self._connect() as connection:
+            if connection is None:
+                pytest.fail("no a.db was created in the working directory: "
+                            "DB() must open the SQLite file a.db",
+                            pytrace=False)
+            try:
+                return connection.execute(query, tuple(parameters)) \
+                    .fetchall()
+            except sqlite3.Error as error:
+                pytest.fail("a.db cannot be read: {}".format(error),
+                            pytrace=False)
 
     def stored_user(self, email: str) -> Optional[Dict[str, Any]]:
         """Return the committed row of the user with that email, or None."""
-        database = self.workdir / "a.db"
-        if not database.is_file():
-            return None
-        connection = sqlite3.connect(str(database))
-        connection.row_factory = sqlite3.Row
-        try:
-            row = connection.execute(
-                "SELECT * FROM users WHERE email = ?", (email,)).fetchone()
-        except sqlite3.Error as error:
-            pytest.fail("a.db cannot be read: {}".format(error), pytrace=False)
-        finally:
-            connection.close()
-        return dict(row) if row is not None else None
+        with self._connect() as connection:
+            if connection is None:
+                return None
+            connection.row_factory = sqlite3.Row
+            try:
+                row = connection.execute(
+                    "SELECT * FROM users WHERE email = ?", (email,)).fetchone()
+            except sqlite3.Error as error:
+                pytest.fail("a.db cannot be read: {}".format(error),
+                            pytrace=False)
+            return dict(row) if row is not None else None
 
 
-class ServerStartedAtImport(Exception):
-    """Raised in place of starting a server while a module is imported."""
-
-
-@contextlib.contextmanager
-def _no_server_starts(module_name: str) -> Iterator[None]:
-    """Make every way of starting a server raise during an import.
-
-    A module that serves when imported would otherwise hang the spec until
-    its time limit; this way the student reads why at once.
-    """
-    import flask
-    import werkzeug.serving
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        """Refuse to serve, saying where the call belongs."""
-        raise ServerStartedAtImport(
-            "importing {}.py starts a server: start it only under "
-            "if __name__ == \"__main__\":".format(module_name))
-
-    saved = (flask.Flask.run, werkzeug.serving.run_simple,
-             werkzeug.serving.make_server)
-    flask.Flask.run = refuse
-    werkzeug.serving.run_simple = refuse
-    werkzeug.serving.make_server = refuse
-    try:
-        yield
-    finally:
-        (flask.Flask.run, werkzeug.serving.run_simple,
-         werkzeug.serving.make_server) = saved
-
-
-def _forget_student_modules() -> None:
-    """Remove the student's modules from the import cache."""
-    for name in STUDENT_MODULES:
-        sys.modules.pop(name, None)
-
-
-def describe_exception(error: BaseException, root: Path) -> str:
-    """Return 'Type: message (at file.py:line)', the line in the submission."""
-    text = "{}: {}".format(type(error).__name__, error) if str(error) \
+def describe_exception(error: BaseException, root: Path = Path(".")) -> str:
+    """Return 'Type: message (at file.py:line)' of an error of the subject."""
+    if isinstance(error, RemoteError):
+        return error.describe()
+    return "{}: {}".format(type(error).__name__, error) if str(error) \
         else type(error).__name__
-    where = None
-    for frame in traceback.extract_tb(error.__traceback__):
-        try:
-            inside = Path(frame.filename).resolve().parent == root.resolve()
-        except (OSError, ValueError):
-            inside = False
-        if inside:
-            where = "{}:{}".format(Path(frame.filename).name, frame.lineno)
-    return text + (" (at {})".format(where) if where else "")
 
 
 def falsifying_example(error: BaseException) -> str:
@@ -322,6 +455,8 @@ def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
         error = error.exceptions[0]
     if isinstance(error, pytest.fail.Exception):
         message = str(error.msg)
+    elif isinstance(error, SubjectBroke):
+        message = str(error)
     elif isinstance(error, AssertionError) and str(error):
         # Keep the spec's own sentence, not pytest's rewritten comparison.
         message = str(error).split("\nassert ")[0].strip()

@@ -6,7 +6,8 @@ from hypothesis import given, strategies as st
 from sqlalchemy.exc import InvalidRequestError
 from sqlalchemy.orm.exc import NoResultFound
 
-from spec_support import describe_outcome, outcome, Submission, short
+from spec_support import (describe_outcome, is_instance, outcome, raised,
+                          Submission, short)
 
 # Small pools, so that several users often share a value.
 EMAILS = ("ann@example.com", "bob@example.com", "cy@example.com")
@@ -48,7 +49,7 @@ def test_finds_the_user_by_email(submission: Submission) -> None:
                                 ("bob@example.com", "h2")])
     result = outcome(lambda: db.find_user_by(email="bob@example.com"))
     found = result[1]
-    assert result[0] == "returned" and isinstance(found, user_class), (
+    assert result[0] == "returned" and is_instance(found, user_class), (
         "find_user_by(email='bob@example.com') must return the User with "
         "that email; {}".format(describe_outcome(result)))
     assert (found.id, found.email) == (2, "bob@example.com"), (
@@ -60,7 +61,7 @@ def test_no_match_raises_no_result_found(submission: Submission) -> None:
     """When no user matches, NoResultFound is raised, not None returned."""
     db = add_users(submission, [("ann@example.com", "h1")])
     result = outcome(lambda: db.find_user_by(email="nobody@example.com"))
-    assert result[0] == "raised" and isinstance(result[1], NoResultFound), (
+    assert raised(result, NoResultFound), (
         "find_user_by with no matching user must raise SQLAlchemy's "
         "NoResultFound (sqlalchemy.orm.exc); {}".format(
             describe_outcome(result)))
@@ -84,7 +85,7 @@ def test_all_filters_must_match(submission: Submission) -> None:
                                 ("bob@example.com", "h2")])
     result = outcome(lambda: db.find_user_by(email="bob@example.com",
                                              hashed_password="h1"))
-    assert result[0] == "raised" and isinstance(result[1], NoResultFound), (
+    assert raised(result, NoResultFound), (
         "find_user_by(email='bob@example.com', hashed_password='h1') must "
         "raise NoResultFound: no user has both values, and a user must "
         "match every keyword, not just one; {}".format(
@@ -102,8 +103,7 @@ def test_unknown_column_raises_invalid_request_error(
     """A keyword that is not a column raises InvalidRequestError."""
     db = add_users(submission, [("ann@example.com", "h1")])
     result = outcome(lambda: db.find_user_by(no_such_column="x"))
-    assert result[0] == "raised" and \
-        isinstance(result[1], InvalidRequestError), (
+    assert raised(result, InvalidRequestError), (
             "find_user_by(no_such_column='x') must raise SQLAlchemy's "
             "InvalidRequestError (sqlalchemy.exc), since users has no such "
             "column; {}".format(describe_outcome(result)))
@@ -121,8 +121,7 @@ def test_returns_the_first_user_matching_every_keyword(
     call = "find_user_by({})".format(", ".join(
         "{}={!r}".format(name, value) for name, value in wanted.items()))
     if first is None:
-        assert result[0] == "raised" and \
-            isinstance(result[1], NoResultFound), (
+        assert raised(result, NoResultFound), (
                 "with the users {}, {} must raise NoResultFound: no user "
                 "matches every keyword; {}".format(
                     short(users), call, describe_outcome(result)))

@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""The subject's first process: preload the libraries, fork a child a test.
+
+The judge sends ``["spawn", options]`` on the control channel, with two
+descriptors: the test's channel and a *lifeline*. The zygote forks a child
+that serves the test on its channel (``serve.py``). When the judge closes
+the lifeline (the test is over, or the judge was killed), the zygote kills
+that child and everything it started. When the control channel closes, the
+zygote ends, and with it the sandbox.
+
+Usage: ``python -m subject.zygote CONTROL_FD`` inside the sandbox.
+"""
+import gc
+import os
+import select
+import signal
+import socket
+import sys
+from typing import Any, Dict, List
+
+from . import relay, wire
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def preload() -> None:
+    """Import, once, what the student's modules are expected to use."""
+    import bcrypt  # noqa: F401
+    import flask  # noqa: F401
+    import requests  # noqa: F401
+    import sqlalchemy.exc  # noqa: F401
+    import sqlalchemy.ext.declarative  # noqa: F401
+    import sqlalchemy.orm  # noqa: F401
+    import sqlalchemy.orm.exc  # noqa: F401
+    import sqlalchemy.schema  # noqa: F401
+    import werkzeug.serving  # noqa: F401
+    import werkzeug.test  # noqa: F401
+
+    from . import serve  # noqa: F401
+    gc.collect()
+    gc.freeze()
+
+
+def subreaper() -> None:
+    """Adopt orphans, so that no process of a test outlives it unnoticed."""
+    import ctypes
+    ctypes.CDLL(None).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def fast_bcrypt() -> None:
+    """Lower bcrypt's default work factor for a test that does not check it."""
+    import bcrypt
+    real = bcrypt.gensalt
+
+    def gensalt(rounds: int = 4, prefix: bytes = b"2b") -> bytes:
+        """Return a salt of the lowered default cost."""
+        return real(rounds, prefix)
+
+    bcrypt.gensalt = gensalt
+
+
+def child(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
+          ) -> None:
+    """Set up a test's child and serve the test; never return."""
+    code = 0
+    try:
+        for fd in keep_closed:
+            os.close(fd)
+        os.setpgid(0, 0)
+        subreaper()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        os.chdir(str(options["cwd"]))
+        output = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
+                         0o600)
+        nothing = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(nothing, 0)
+        os.dup2(output, 1)
+        os.dup2(output, 2)
+        os.close(output)
+        os.close(nothing)
+        sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
+        sys.stderr = sys.__stderr__ = open(2, "w", closefd=False)
+        if options.get("fast_bcrypt", True):
+            fast_bcrypt()
+        from . import serve
+        sys.path.insert(0, str(serve.SUBMISSION))
+        sys.dont_write_bytecode = True
+        serve.serve(channel_fd)
+    except BaseException:  # the child ends; the judge sees a closed channel
+        import traceback
+        traceback.print_exc()
+        code = 70
+    finally:
+        os._exit(code)
+
+
+def kill_group(pid: int) -> None:
+    """Kill a test's child, its process group and whatever it adopted."""
+    for target in (lambda: os.killpg(pid, signal.SIGKILL),
+                   lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            target()
+        except OSError:
+            pass
+
+
+def reap() -> None:
+    """Collect every child that has ended."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+def run(control_fd: int) -> None:
+    """Serve spawn requests until the control channel closes."""
+    control = wire.Channel(socket.socket(fileno=control_fd))
+    lifelines: Dict[int, int] = {}
+    while True:
+        watched = [control.sock.fileno(), *lifelines]
+        ready, _, _ = select.select(watched, [], [], 1.0)
+        reap()
+        for fd in ready:
+            if fd in lifelines:
+                kill_group(lifelines.pop(fd))
+                os.close(fd)
+                reap()
+        if control.sock.fileno() not in ready:
+            continue
+        try:
+            message, fds = control.receive(max_fds=2)
+        except wire.ChannelClosed:
+            for pid in lifelines.values():
+                kill_group(pid)
+            return
+        except wire.ProtocolError:
+            continue
+        if not (isinstance(message, list) and len(message) == 2 and
+                message[0] == "spawn" and isinstance(message[1], dict) and
+                len(fds) == 2):
+            for fd in fds:
+                os.close(fd)
+            continue
+        channel_fd, lifeline = fds
+        pid = os.fork()
+        if pid == 0:
+            child(message[1], channel_fd,
+                  [control.sock.fileno(), lifeline, *lifelines])
+        os.close(channel_fd)
+        lifelines[lifeline] = pid
+
+
+def main() -> None:
+    """Start the zygote on the control descriptor named on the command line."""
+    control_fd = int(sys.argv[1])
+    preload()
+    if len(sys.argv) > 2:
+        relay.start(sys.argv[2])
+    subreaper()
+    run(control_fd)
+
+
+if __name__ == "__main__":
+    main()
