@@ -125,7 +125,8 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
                         help="time limit of one task's run, in seconds "
                              "(default: 30; the end-to-end task gets twice)")
     parser.add_argument("--no-isolation", action="store_true",
-                        help="do not use network and PID namespaces")
+                        help="run the submission's code unconfined (fast; "
+                             "only for code you trust)")
     parser.add_argument("--min-doc-words", type=int, default=2, metavar="N",
                         help="words a docstring needs to count as a "
                              "sentence (rule G5; default: 2)")

@@ -11,24 +11,15 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Set
+from typing import Callable, Dict, List, Optional, Sequence
 
-from kata import sandbox, specrun, style
-from kata.steps import (REPO_ROOT, STEPS, SUBMISSION_FILES, SUBMISSION_MODULES,
-                        Step)
+from kata import jail, specrun, style
+from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
 
 MAX_FILE_BYTES = 1024 * 1024
 # Which rules apply to which files; G7 concerns the Flask app only.
 PYTHON_RULES = ("G1", "G2", "G3", "G4", "G5", "G6", "G8", "G10")
 APP_RULES = PYTHON_RULES[:6] + ("G7",) + PYTHON_RULES[6:]
-ISOLATION = {
-    True: "each task in its own network and PID namespaces",
-    False: "each task in its own process group (namespaces are not "
-           "available here: no private port 5000, so end-to-end runs wait "
-           "for each other)",
-}
-
-
 # Characters a report must not carry as they are: control characters
 # (terminal escapes could rewrite an instructor's screen), lone surrogates
 # (not UTF-8) and the non-characters XML forbids.
@@ -221,12 +212,17 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                min_doc_words: int = 2) -> List[Grade]:
     """Grade several submissions, their tasks sharing jobs parallel runs.
 
-    on_graded(index) is called as soon as submission index is fully graded.
+    Each submission's code runs in a jail of its own, started when its
+    first task is and ended after its last. on_graded(index) is called as
+    soon as submission index is fully graded.
     """
     work = Path(tempfile.mkdtemp(prefix="kata-grade-",
                                  dir=specrun.SCRATCH_ROOT))
+    jails: Dict[int, jail.Jail] = {}
+    confinement: Dict[int, str] = {}
     try:
-        copies = [work / str(index) for index in range(len(submissions))]
+        copies = [work / str(index) / "submission"
+                  for index in range(len(submissions))]
         too_large = [snapshot(submission, copy)
                      for submission, copy in zip(submissions, copies)]
         # Style is checked by this process while the spec runs use the
@@ -240,37 +236,45 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                 index = problems.index(None)
                 problems[index] = _style_problems(copies[index], steps,
                                                   min_doc_words)
+
+        def subject(index: int) -> Callable[[], str]:
+            """Return the starter of submission index's jail."""
+            def link() -> str:
+                """Start the jail on first use; return its link."""
+                if index not in jails:
+                    jails[index] = jail.Jail(copies[index],
+                                             work / str(index), isolate)
+                    confinement[index] = describe_confinement(jails[index])
+                return jails[index].link().to_environment()
+            return link
+
         specrun.preload()
-        isolate = isolate and sandbox.namespaces_available()
-        hanging = _hanging_imports(copies, steps, jobs, isolate, timeout)
-        limit = specrun.probe_limit(timeout)
-        skipped = {(index, step.number): _skipped(step, hanging[index], limit)
-                   for index in range(len(copies)) for step in steps
-                   if needed_modules(step) & hanging[index]}
         # Longest first within a submission: the end-to-end run must not be
         # the one left running alone at the end.
         by_cost = sorted(steps, key=lambda step: -expected_cost(step))
-        spec_jobs = [specrun.SpecJob((index, step.number), step, copy)
-                     for index, copy in enumerate(copies) for step in by_cost
-                     if (index, step.number) not in skipped]
+        spec_jobs = [specrun.SpecJob((index, step.number), step, copy,
+                                     subject(index))
+                     for index, copy in enumerate(copies) for step in by_cost]
         remaining = {index: 0 for index in range(len(copies))}
         for job in spec_jobs:
             remaining[job.key[0]] += 1
 
         def done(job: specrun.SpecJob) -> None:
-            """Count a finished run; report a fully graded submission."""
+            """Count a finished run; end a fully graded submission's jail."""
             check_style()
             index = job.key[0]
             remaining[index] -= 1
-            if remaining[index] == 0 and on_graded is not None:
-                on_graded(index)
+            if remaining[index] == 0:
+                if index in jails:
+                    jails.pop(index).close()
+                if on_graded is not None:
+                    on_graded(index)
 
         for index, count in remaining.items():
             if count == 0 and on_graded is not None:
                 on_graded(index)
-        results = specrun.run_specs(spec_jobs, jobs, isolate, timeout,
-                                    pytest_args, done)
-        results.update(skipped)
+        results = specrun.run_specs(spec_jobs, jobs, timeout, pytest_args,
+                                    done)
         while None in problems:
             check_style()
         modified = specs_modified()
@@ -279,10 +283,50 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                              problems[index] or {},
                              results.get((index, step.number)))
                        for step in steps],
-                      ISOLATION[isolate], modified)
+                      confinement.get(index, describe_confinement(None)),
+                      modified)
                 for index, submission in enumerate(submissions)]
     finally:
+        for running in jails.values():
+            running.close()
         shutil.rmtree(str(work), ignore_errors=True)
+
+
+def spec_results(folder: Path, steps: Sequence[Step], jobs: int = 2,
+                 isolate: bool = True, timeout: Optional[float] = None,
+                 pytest_args: Sequence[str] = (),
+                 ) -> Dict[int, specrun.SpecResult]:
+    """Run the specs of steps on a folder's code in one jail, by step number.
+
+    No copy, no style: what the kata's own tests need to judge the specs.
+    """
+    specrun.preload()
+    work = Path(tempfile.mkdtemp(prefix="kata-specs-",
+                                 dir=specrun.SCRATCH_ROOT))
+    running = jail.Jail(folder, work, isolate)
+    try:
+        subject = running.link().to_environment()
+        spec_jobs = [specrun.SpecJob(step.number, step, folder,
+                                     lambda: subject) for step in steps]
+        return specrun.run_specs(spec_jobs, jobs, timeout, pytest_args)
+    finally:
+        running.close()
+        shutil.rmtree(str(work), ignore_errors=True)
+
+
+def describe_confinement(running: Optional[jail.Jail]) -> str:
+    """Say in words how a submission's code was confined."""
+    if running is None:
+        return "no code of the submission was run"
+    if not running.isolated:
+        return ("UNISOLATED: the submission's code ran unconfined "
+                "(bubblewrap is not available or isolation was turned off)")
+    text = ("sandboxed: bubblewrap with new user, PID, network, mount, IPC "
+            "and UTS namespaces, no capabilities, seccomp, read-only "
+            "runtime and submission")
+    if running.missing:
+        text += "; missing here: {}".format(", ".join(running.missing))
+    return text
 
 
 def expected_cost(step: Step) -> int:
@@ -290,57 +334,6 @@ def expected_cost(step: Step) -> int:
     if "main.py" in step.files:
         return 3
     return 2 if "@given" in step.spec.read_text() else 1
-
-
-def needed_modules(step: Step) -> Set[str]:
-    """Return the submission modules that a step's spec imports."""
-    modules = {name[:-3] for name in step.files if name.endswith(".py")}
-    if "main.py" in step.files:
-        modules.add("app")  # the end-to-end spec serves the app
-    return modules
-
-
-def _hanging_imports(copies: Sequence[Path], steps: Sequence[Step],
-                     jobs: int, isolate: bool,
-                     timeout: Optional[float]) -> List[Set[str]]:
-    """Return, per submission, the modules whose import never finishes.
-
-    One short run per submission imports its modules in turn; the tasks
-    that need a module that hangs then fail at once instead of each waiting
-    for its own time-out. After a hang, the modules not yet tried get a run
-    of their own.
-    """
-    wanted = set().union(*(needed_modules(step) for step in steps))
-    untried = {index: tuple(module for module in SUBMISSION_MODULES
-                            if module in wanted
-                            and (copy / (module + ".py")).is_file())
-               for index, copy in enumerate(copies)}
-    hanging: List[Set[str]] = [set() for _ in copies]
-    while any(untried.values()):
-        probes = [specrun.SpecJob(index, steps[0], copies[index], modules)
-                  for index, modules in untried.items() if modules]
-        results = specrun.run_specs(probes, jobs, isolate, timeout)
-        for index, result in results.items():
-            modules = untried[index]
-            stuck = result.last_started
-            if result.timed_out and stuck in modules:
-                hanging[index].add(stuck)
-                untried[index] = modules[modules.index(stuck) + 1:]
-            else:
-                untried[index] = ()
-    return hanging
-
-
-def _skipped(step: Step, hanging: Set[str],
-             limit: float) -> specrun.SpecResult:
-    """Return the result of a task whose modules cannot even be imported."""
-    names = ", ".join(sorted(name + ".py" for name in
-                             needed_modules(step) & hanging))
-    return specrun.SpecResult(
-        step, completed=False, timed_out=True,
-        problem="timed out: importing {} does not finish within {:.0f} s "
-                "(an endless loop, or a wait for input, at import?); the "
-                "spec was not run".format(names, limit))
 
 
 def _style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,

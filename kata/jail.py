@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import IO, List, Optional, Sequence
 
+from kata.remote import SubjectLink
 from kata.subject import wire
 
 SUBJECT_PACKAGE = Path(__file__).resolve().parent / "subject"
@@ -208,16 +209,23 @@ def _own_processes() -> int:
 class Jail:
     """One submission's subject zygote, in its sandbox."""
 
-    def __init__(self, submission: Path, scratch: Path, output: Path,
+    def __init__(self, submission: Path, folder: Path,
                  isolate: bool = True, relay: bool = True) -> None:
-        """Start the zygote on a copy of a submission.
+        """Start the zygote on a submission folder (a copy, when grading).
 
-        scratch is where the tests' working folders go (the judge reads
-        a.db there); output receives whatever the subject prints outside a
-        test. With isolate false, or where bubblewrap cannot run, the
-        subject runs unconfined and ``missing`` lists every protection.
+        In folder, ``subject/`` is the scratch space the jail may write (the
+        tests' working folders, where the judge reads a.db), ``judge/`` is
+        the judge's own, and ``subject-output.txt`` receives whatever the
+        subject prints outside a test. With isolate false, or where
+        bubblewrap cannot run, the subject runs unconfined and ``missing``
+        lists every protection.
         """
-        self.scratch = scratch
+        self.scratch = folder / "subject"
+        self.judge = folder / "judge"
+        self.scratch.mkdir(parents=True)
+        self.judge.mkdir()
+        scratch = self.scratch
+        output = folder / "subject-output.txt"
         self.control, inside = wire.pair()
         self.isolated = isolate and bwrap_works()
         self.missing: List[str] = []
@@ -317,10 +325,11 @@ class Jail:
             return str(folder)
         return str(Path(INSIDE_SCRATCH) / relative)
 
-    @property
-    def relay_socket(self) -> Path:
-        """Return where the end-to-end service must listen, for the relay."""
-        return self.scratch / "e2e.sock"
+    def link(self) -> SubjectLink:
+        """Return what a judge needs to reach this jail's zygote."""
+        return SubjectLink(self.control.fileno(), self.scratch, self.judge,
+                           self.inside_path(self.scratch), self.isolated,
+                           self.missing)
 
     def close(self) -> None:
         """End the zygote and everything in the jail."""

@@ -80,22 +80,20 @@ def main() -> None:
     """Print, for every mutant, the tests of its step's spec that kill it."""
     import tempfile
 
-    from kata import sandbox, specrun
+    from kata import grading
     from kata.steps import step
 
-    specrun.preload()
-    isolate = sandbox.namespaces_available()
     with tempfile.TemporaryDirectory() as scratch:
         for mutant in load("mutants"):
             folder = mutant.apply(Path(scratch) / mutant.name)
-            job = specrun.SpecJob(mutant.name, step(mutant.step), folder)
-            result = specrun.run_specs([job], parallel=1, isolate=isolate)
-            killers = [check.name for check in result[mutant.name].checks
+            number = step(mutant.step).number
+            result = grading.spec_results(folder, [step(mutant.step)],
+                                          jobs=1)[number]
+            killers = [check.name for check in result.checks
                        if not check.passed]
             print("| {} | {} | {} |".format(
                 mutant.name, mutant.about,
-                ", ".join(killers) or result[mutant.name].problem
-                or "NOT KILLED"))
+                ", ".join(killers) or result.problem or "NOT KILLED"))
 
 
 if __name__ == "__main__":

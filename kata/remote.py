@@ -15,7 +15,7 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Iterator, List, Optional, Sequence
 
 
 from kata.subject import wire
@@ -98,6 +98,7 @@ class Connection:
         self.lifeline = lifeline
         self.call_seconds = call_seconds
         self.broken: Optional[str] = None
+        self.timed_out = False
         channel._default = self._encode_argument  # type: ignore
 
     def _encode_argument(self, value: Any) -> Any:
@@ -121,6 +122,7 @@ class Connection:
             answer, _ = self.channel.receive(
                 timeout=self.call_seconds if seconds is None else seconds)
         except wire.ChannelTimeout:
+            self.timed_out = True
             self.broken = ("{} did not finish within {:.0f} s: an endless "
                            "loop, or a wait for input?".format(
                                doing, self.call_seconds if seconds is None
@@ -307,6 +309,7 @@ class SubjectLink:
 
     control_fd: int
     scratch: Path
+    judge: Path
     inside_scratch: str
     isolated: bool
     missing: List[str]
@@ -315,6 +318,7 @@ class SubjectLink:
         """Return the link as the text of an environment variable."""
         return json.dumps({"control_fd": self.control_fd,
                            "scratch": str(self.scratch),
+                           "judge": str(self.judge),
                            "inside_scratch": self.inside_scratch,
                            "isolated": self.isolated,
                            "missing": self.missing})
@@ -327,7 +331,7 @@ class SubjectLink:
             return None
         fields = json.loads(text)
         return cls(int(fields["control_fd"]), Path(fields["scratch"]),
-                   str(fields["inside_scratch"]), bool(fields["isolated"]),
+                   Path(fields["judge"]), str(fields["inside_scratch"]), bool(fields["isolated"]),
                    list(fields["missing"]))
 
     def inside(self, folder: Path) -> str:

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
-"""Run one step's spec against a copy of a submission, in a sandbox.
+"""Run one step's spec against a submission's subject, from a warm judge.
 
-The checker imports the heavy libraries once (``preload``), then forks one
-sandboxed child per step. The child runs pytest on the step's spec and writes
-each test's verdict, as soon as it is known, to a JSON-lines file; a run that
-ends without its closing line (a crash, ``os._exit``, a time-out) has failed,
-whatever its exit status.
+The checker imports the libraries and collects the specs once
+(``preload``), then forks one child per step. The child is the judge: it
+runs pytest on the step's spec, which drives the student's code in the
+submission's sandboxed subject (``kata/jail.py``) and never runs it itself,
+and writes each test's verdict, as soon as it is known, to a JSON-lines
+file. A run that ends without its closing line (a crash, a time-out) has
+failed, whatever its exit status.
 """
-import fcntl
 import gc
 import importlib
 import json
@@ -22,13 +23,13 @@ from typing import (Any, Callable, Dict, Hashable, List, Optional,
                     Sequence, Tuple)
 
 from kata import sandbox
+from kata.remote import ENVIRONMENT_KEY
 from kata.steps import REPO_ROOT, STEPS, Step
 
 DEFAULT_TIMEOUT = 30.0
 OUTPUT_SHOWN_BYTES = 2000
 # How long importing one module may take before it counts as hanging.
 PROBE_SECONDS = 10.0
-PORT_LOCK = os.path.join(tempfile.gettempdir(), "kata-port-5000.lock")
 # Spec runs create and delete many small files (a.db above all); in memory
 # that takes half the time it takes on disk.
 SCRATCH_ROOT = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
@@ -219,30 +220,25 @@ def warm_session(steps: Sequence[Step], extra: Sequence[str]) -> _WarmSession:
 
 
 def _pytest_body(session: _WarmSession, step: Step, submission: Path,
-                 scratch: Path, results: Path, shared_network: bool) -> int:
+                 scratch: Path, results: Path, subject: str) -> int:
     """Run the step's spec from the warm session; this is the child."""
     os.chdir(str(scratch))
-    if shared_network and "main.py" in step.files:
-        # Without a network namespace of its own, the end-to-end step needs
-        # the machine's port 5000: one grading at a time may hold it.
-        lock = open(PORT_LOCK, "a")
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    os.environ[ENVIRONMENT_KEY] = subject
     return session.run(step, submission, scratch, results)
 
 
 @dataclass(frozen=True)
 class SpecJob:
-    """One spec to run: a step's spec against one submission copy.
+    """One spec to run: a step's spec against one submission's subject.
 
-    A job with ``probe`` set runs no spec: it only imports those modules
-    of the submission, in order, to learn in one short run whether one of
-    them hangs.
+    subject returns the link to the submission's running subject (see
+    ``kata.remote.SubjectLink``), starting it on first use.
     """
 
     key: Hashable
     step: Step
     submission: Path
-    probe: Tuple[str, ...] = ()
+    subject: Callable[[], str]
 
 
 @dataclass
@@ -255,7 +251,7 @@ class _Pending:
     folder: Path
 
 
-def run_specs(jobs: Sequence[SpecJob], parallel: int, isolate: bool,
+def run_specs(jobs: Sequence[SpecJob], parallel: int,
               timeout: Optional[float] = None, extra: Sequence[str] = (),
               on_done: Optional[Callable[[SpecJob], None]] = None,
               ) -> Dict[Hashable, SpecResult]:
@@ -265,9 +261,8 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int, isolate: bool,
     job finishes.
     """
     sandbox.become_subreaper()
-    spec_steps = [job.step for job in jobs if not job.probe]
-    if spec_steps:
-        warm_session(spec_steps, extra)
+    if jobs:
+        warm_session([job.step for job in jobs], extra)
     work = Path(tempfile.mkdtemp(prefix="kata-specs-", dir=SCRATCH_ROOT))
     queue = list(enumerate(jobs))
     pending: List[_Pending] = []
@@ -276,8 +271,8 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int, isolate: bool,
         while queue or pending:
             while queue and len(pending) < max(1, parallel):
                 index, job = queue.pop(0)
-                pending.append(_launch(job, work / str(index), isolate,
-                                       timeout, extra))
+                pending.append(_launch(job, work / str(index), timeout,
+                                       extra))
             finished = _first_finished(pending)
             if finished is None:
                 sandbox.wait_for_any([entry.run for entry in pending],
@@ -303,26 +298,18 @@ def time_limit(step: Step, timeout: Optional[float]) -> float:
     return base * 2 if "main.py" in step.files else base
 
 
-def _launch(job: SpecJob, folder: Path, isolate: bool,
-            timeout: Optional[float], extra: Sequence[str]) -> _Pending:
-    """Copy the submission for one job and start its spec run."""
+def _launch(job: SpecJob, folder: Path, timeout: Optional[float],
+            extra: Sequence[str]) -> _Pending:
+    """Start the judge of one job in a child of its own."""
     scratch = folder / "scratch"
     scratch.mkdir(parents=True)
-    copy = folder / "submission"
-    shutil.copytree(str(job.submission), str(copy))
-    if job.probe:
-        limit = probe_limit(timeout)
-        run = sandbox.start(
-            lambda: _probe_body(job.probe, copy, scratch,
-                                folder / "results.jsonl"),
-            str(folder / "output.txt"), isolate, writable=str(folder))
-    else:
-        limit = time_limit(job.step, timeout)
-        session = warm_session([job.step], extra)
-        run = sandbox.start(
-            lambda: _pytest_body(session, job.step, copy, scratch,
-                                 folder / "results.jsonl", not isolate),
-            str(folder / "output.txt"), isolate, writable=str(folder))
+    limit = time_limit(job.step, timeout)
+    session = warm_session([job.step], extra)
+    subject = job.subject()
+    run = sandbox.start(
+        lambda: _pytest_body(session, job.step, job.submission, scratch,
+                             folder / "results.jsonl", subject),
+        str(folder / "output.txt"))
     return _Pending(job, run, time.monotonic() + limit, folder)
 
 
@@ -330,40 +317,6 @@ def probe_limit(timeout: Optional[float]) -> float:
     """Return how long importing one module may take before it hangs."""
     return min(PROBE_SECONDS, DEFAULT_TIMEOUT if timeout is None
                else timeout)
-
-
-def _probe_body(modules: Sequence[str], submission: Path, scratch: Path,
-                results: Path) -> int:
-    """Import modules of the submission in turn; this is the child.
-
-    Errors are the specs' business: only a hang matters here. Starting a
-    server is refused, as the specs refuse it, so it is no hang either.
-    Before each import a line names the module, so a time-out tells which
-    one never finished.
-    """
-    import flask
-    import werkzeug.serving
-
-    def refuse(*args: Any, **kwargs: Any) -> None:
-        """Refuse to serve."""
-        raise RuntimeError("a server was started at import")
-
-    flask.Flask.run = refuse
-    werkzeug.serving.run_simple = refuse
-    werkzeug.serving.make_server = refuse
-    os.chdir(str(scratch))
-    sys.dont_write_bytecode = True
-    sys.path.insert(0, str(submission))
-    with open(results, "a", encoding="utf-8") as progress:
-        for module in modules:
-            progress.write(json.dumps({"started": module}) + "\n")
-            progress.flush()
-            try:
-                importlib.import_module(module)
-            except BaseException:  # a failing import is not a hanging one
-                pass
-        progress.write(json.dumps({"done": True, "exit_code": 0}) + "\n")
-    return 0
 
 
 def _first_finished(pending: List[_Pending]) -> Optional[Any]:

@@ -3,18 +3,16 @@
 from pathlib import Path
 from typing import Dict, Iterable, Sequence
 
-from kata import sandbox, specrun
+from kata import grading, jail, specrun
 from kata.steps import Step
 
-ISOLATE = sandbox.namespaces_available()
+ISOLATE = jail.bwrap_works()
 
 
 def run_specs(steps: Iterable[Step], folder: Path,
               extra: Sequence[str] = ()) -> Dict[int, specrun.SpecResult]:
-    """Run the specs of steps against folder in sandboxed children."""
-    specrun.preload()
-    jobs = [specrun.SpecJob(step.number, step, folder) for step in steps]
-    return specrun.run_specs(jobs, parallel=2, isolate=ISOLATE, extra=extra)
+    """Run the specs of steps against folder's code in its jail."""
+    return grading.spec_results(folder, list(steps), pytest_args=extra)
 
 
 def spec_passed(result: specrun.SpecResult) -> bool:

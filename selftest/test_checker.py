@@ -28,12 +28,12 @@ from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
 import psutil
 import pytest
 
-from kata import cli, grading, overlays, report, sandbox
+from kata import cli, grading, jail, overlays, report
 from kata.steps import REPO_ROOT, SOLUTION_DIR, SUBMISSION_FILES, step
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "submissions"
 SCHEMA_PATH = REPO_ROOT / "kata" / "report.schema.json"
-ISOLATE = sandbox.namespaces_available()
+ISOLATE = jail.bwrap_works()
 # Grading a hostile submission may take its time limit plus the set-up
 # (copies, style checks, forks) on a busy 2-core machine.
 SLACK = 15.0
@@ -734,7 +734,7 @@ def test_changed_specs_are_noticed(tmp_path: Path) -> None:
         report.to_text(graded)
 
 
-@pytest.mark.skipif(not ISOLATE, reason="needs mount namespaces")
+@pytest.mark.skipif(not ISOLATE, reason="needs bubblewrap")
 def test_run_cannot_write_outside_its_own_folder(tmp_path: Path) -> None:
     """Absolute paths do not let student code reach the original folder."""
     marker = tmp_path / "written-by-the-submission"

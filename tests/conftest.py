@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import bcrypt
 import pytest
@@ -27,6 +27,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kata.jail import Jail  # noqa: E402
 from kata.remote import SubjectLink  # noqa: E402
 from kata.steps import REPO_ROOT, step_of_spec  # noqa: E402
 from spec_support import Submission, explain_failure  # noqa: E402
@@ -79,7 +80,7 @@ def pytest_configure(config: pytest.Config) -> None:
             "KATA_IMPL=DIR".format(folder))
 
 
-_JAILS: List[object] = []
+_JAILS: List[Jail] = []
 
 
 def subject_link(config: pytest.Config) -> SubjectLink:
@@ -88,39 +89,53 @@ def subject_link(config: pytest.Config) -> SubjectLink:
     if link is not None:
         return link
     if not _JAILS:
-        from kata.jail import Jail
-        scratch = Path(tempfile.mkdtemp(prefix="kata-subject-"))
-        jail = Jail(submission_dir(config), scratch,
-                    scratch / "subject-output.txt",
-                    isolate=not config.getoption("--unisolated"),
-                    relay=False)
-        _JAILS.append(jail)
-    jail = _JAILS[0]
-    return SubjectLink(jail.control.fileno(), jail.scratch,  # type: ignore
-                       jail.inside_path(jail.scratch),  # type: ignore
-                       jail.isolated, jail.missing)  # type: ignore
+        folder = Path(tempfile.mkdtemp(prefix="kata-subject-"))
+        _JAILS.append(Jail(submission_dir(config), folder,
+                           isolate=not config.getoption("--unisolated")))
+    return _JAILS[0].link()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """End the subject this session started, if any."""
     while _JAILS:
         jail = _JAILS.pop()
-        jail.close()  # type: ignore[attr-defined]
-        shutil.rmtree(str(jail.scratch), ignore_errors=True)  # type: ignore
+        jail.close()
+        shutil.rmtree(str(jail.scratch.parent), ignore_errors=True)
 
 
 @pytest.fixture
-def submission(request: pytest.FixtureRequest) -> Iterator[Submission]:
-    """Give the test a fresh child of the subject in its own directory."""
-    link = subject_link(request.config)
-    workdir = Path(tempfile.mkdtemp(prefix="test-", dir=str(link.scratch)))
+def subject(request: pytest.FixtureRequest) -> SubjectLink:
+    """Return the link to the subject that runs the submission's code."""
+    return subject_link(request.config)
+
+
+@pytest.fixture
+def fresh_submission(request: pytest.FixtureRequest,
+                     subject: SubjectLink,
+                     ) -> Iterator[Callable[[], Submission]]:
+    """Give the test a maker of fresh subject children, each in its folder."""
+    made: List[Submission] = []
     fast = request.node.get_closest_marker("real_bcrypt") is None
-    connection = link.spawn(workdir, fast)
-    try:
-        yield Submission(connection, submission_dir(request.config), workdir)
-    finally:
-        connection.close()
-        shutil.rmtree(str(workdir), ignore_errors=True)
+
+    def make() -> Submission:
+        """Start a fresh child of the subject in a new working folder."""
+        workdir = Path(tempfile.mkdtemp(prefix="test-",
+                                        dir=str(subject.scratch)))
+        made.append(Submission(subject.spawn(workdir, fast),
+                               submission_dir(request.config), workdir,
+                               subject.judge))
+        return made[-1]
+
+    yield make
+    for child in made:
+        child.connection.close()
+        shutil.rmtree(str(child.workdir), ignore_errors=True)
+
+
+@pytest.fixture
+def submission(fresh_submission: Callable[[], Submission]) -> Submission:
+    """Give the test a fresh child of the subject in its own folder."""
+    return fresh_submission()
 
 
 @pytest.fixture(autouse=True)

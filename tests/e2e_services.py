@@ -10,36 +10,30 @@ status and output. This module provides:
   behaves as the task says; with a name from ``BREAKS`` exactly one
   end-point behaviour is wrong, in a way the prescribed ``__main__``
   sequence of ``main.py`` can see.
-- ``serving(app, log)``: serves any WSGI application on 127.0.0.1:5000,
-  single-threaded, from a forked child process, so that a crashing
-  application cannot take the test down. The socket is bound in the calling
-  process first, so a busy port is reported at once, as a ``ServiceError``.
-- ``run_main(main, workdir)``: runs a ``main.py`` as ``__main__`` in a forked
-  child with a time limit and returns an ``Outcome`` (exit status, output).
+- ``serving(app, log, unix_socket)``: serves any WSGI application,
+  single-threaded, from a forked child process of the judge, so that a
+  crashing service cannot take the test down. In a sandbox it listens on a
+  Unix socket that the sandbox's relay forwards its port 5000 to;
+  elsewhere on 127.0.0.1:5000 itself, bound first so that a busy port is
+  reported at once, as a ``ServiceError``.
+
+main.py itself runs in the subject (``Submission.run_main``); nothing of the
+services is reachable from it but their end-points.
 """
 import contextlib
 import errno
-import faulthandler
 import logging
 import os
-import re
-import runpy
-import select
 import signal
 import socket
 import sys
-import time
-import traceback
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple
 
-import requests
 from flask import Flask, Response, abort, jsonify, redirect, request
 from werkzeug.serving import BaseWSGIServer, make_server
-
-from spec_support import STUDENT_MODULES
 
 HOST = "127.0.0.1"
 PORT = 5000
@@ -127,17 +121,8 @@ class ServiceError(Exception):
     """The service cannot be started (the port is taken, for example)."""
 
 
-# The path by which a spec tells a running service which break to have.
-SWITCH_PATH = "/__kata__/switch"
-
-
 def make_service(broken: Optional[str] = None) -> Flask:
-    """Return an in-memory service, right or with one break of BREAKS.
-
-    POST SWITCH_PATH with the form field ``break`` (empty for none) forgets
-    every user and changes the break: one served process can then stand
-    for every broken service in turn. main.py never calls it.
-    """
+    """Return an in-memory service, right or with one break of BREAKS."""
     if broken is not None and broken not in BREAKS:
         raise KeyError("no break is named {!r}".format(broken))
     app = Flask(__name__)
@@ -147,16 +132,6 @@ def make_service(broken: Optional[str] = None) -> Flask:
     def breaks(name: str) -> bool:
         """Tell whether this service has the named break."""
         return state["broken"] == name
-
-    @app.route(SWITCH_PATH, methods=["POST"])
-    def switch() -> Tuple[Response, int]:
-        """Forget every user and take the break the form names."""
-        wanted = request.form.get("break") or None
-        if wanted is not None and wanted not in BREAKS:
-            return jsonify({"message": "no such break"}), 400
-        users.clear()
-        state["broken"] = wanted
-        return jsonify({"broken": wanted}), 200
 
     def email_of_cookie() -> Optional[str]:
         """Return the email whose session the request's cookie names."""
@@ -302,20 +277,6 @@ class Served:
         return ""
 
 
-def switch(broken: Optional[str]) -> None:
-    """Make the service served on port 5000 have the named break, afresh."""
-    try:
-        answer = requests.post(
-            "http://{}:{}{}".format(HOST, PORT, SWITCH_PATH),
-            data={"break": broken or ""}, timeout=10)
-    except requests.RequestException as error:
-        raise ServiceError("the broken service does not answer: {}".format(
-            error)) from None
-    if answer.status_code != 200:
-        raise ServiceError("the broken service refused the break {}".format(
-            broken))
-
-
 def _bind(family: int, address: Tuple[str, int],
           listen: bool) -> Optional[socket.socket]:
     """Bind a TCP socket on address and return it.
@@ -343,14 +304,29 @@ def _bind(family: int, address: Tuple[str, int],
 
 
 @contextlib.contextmanager
-def serving(app: Any, log: Path) -> Iterator[Served]:
-    """Serve app on 127.0.0.1:5000 from a child process for the duration.
+def serving(app: Any, log: Path,
+            unix_socket: Optional[Path] = None) -> Iterator[Served]:
+    """Serve app from a child process for the duration.
 
-    localhost may also resolve to ::1: a socket bound there (not listening)
-    makes such connections fail fast, and proves no other program serves
-    port 5000 on IPv6. The child's output and the application's error logs
-    go to log.
+    With unix_socket, listen there (the sandbox's relay forwards its
+    localhost:5000 to it). Otherwise listen on 127.0.0.1:5000; localhost
+    may also resolve to ::1, so a socket bound there (not listening) makes
+    such connections fail fast, and proves no other program serves port
+    5000 on IPv6. The child's output and the application's error logs go
+    to log.
     """
+    if unix_socket is not None:
+        with contextlib.suppress(FileNotFoundError):
+            unix_socket.unlink()
+        try:
+            server = make_server("unix://" + str(unix_socket), 0, app,
+                                 threaded=False)
+        except OSError as error:
+            raise ServiceError("the service cannot listen on {}: {}".format(
+                unix_socket, error)) from None
+        with _served(server, log) as served:
+            yield served
+        return
     guard = _bind(socket.AF_INET6, ("::1", PORT), listen=False)
     try:
         listener = _bind(socket.AF_INET, (HOST, PORT), listen=True)
@@ -361,185 +337,50 @@ def serving(app: Any, log: Path) -> Iterator[Served]:
                                  fd=listener.fileno())
         finally:
             listener.close()
-        try:
-            pid = os.fork()
-            if pid == 0:
-                _serve_in_child(server, log)
-        finally:
-            server.server_close()
-        _own_group(pid)
-        served = Served(pid, log)
-        try:
+        with _served(server, log) as served:
             yield served
-        finally:
-            _kill_group(pid, reaped=served.reaped)
     finally:
         if guard is not None:
             guard.close()
+
+
+@contextlib.contextmanager
+def _served(server: BaseWSGIServer, log: Path) -> Iterator[Served]:
+    """Serve a bound server from a forked child until the block ends."""
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:
+            _serve_in_child(server, log)
+    finally:
+        server.server_close()
+    _own_group(pid)
+    served = Served(pid, log)
+    try:
+        yield served
+    finally:
+        _kill_group(pid, reaped=served.reaped)
 
 
 def _serve_in_child(server: BaseWSGIServer, log: Path) -> None:
     """Serve forever in the forked child; never return."""
     try:
         os.setpgid(0, 0)
-        stream = _redirect(log, log)
+        target = os.open(str(log), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
+                         0o600)
+        os.dup2(target, 1)
+        os.dup2(target, 2)
+        os.close(target)
+        stream = open(2, "w", encoding="utf-8", errors="backslashreplace",
+                      closefd=False, buffering=1)
+        sys.stdout = sys.stderr = stream
         handler = logging.StreamHandler(stream)
         handler.setLevel(logging.ERROR)
         logging.getLogger().addHandler(handler)
         server.serve_forever(poll_interval=0.05)
     finally:
         os._exit(1)
-
-
-@dataclass
-class Outcome:
-    """How a run of main.py ended and what it printed."""
-
-    exit_code: Optional[int]
-    stdout: str
-    stderr: str
-    printed_bytes: int
-    seconds: float
-
-    @property
-    def timed_out(self) -> bool:
-        """Tell whether the run was stopped for taking too long."""
-        return self.exit_code is None
-
-    def tail(self, lines: int = 3, limit: int = 300) -> str:
-        """Return the last lines main.py printed, errors first, shortened."""
-        text = self.stderr if self.stderr.strip() else self.stdout
-        text = re.sub(r'File "[^"]*[/\\]([^/\\"]+)"', r'File "\1"', text)
-        kept = [line.strip() for line in text.splitlines()
-                if line.strip(" \t^~")]
-        shown = " | ".join(kept[-lines:])
-        if len(shown) > limit:
-            shown = "..." + shown[-(limit - 3):]
-        return shown or "nothing"
-
-
-def run_main(main: Path, workdir: Path,
-             time_limit: float = TIME_LIMIT) -> Outcome:
-    """Run main as __main__ in a forked child, in workdir, within time_limit.
-
-    The child runs it as ``python3 main.py`` would: the script's folder first
-    on sys.path, no student module imported yet, standard input empty. An
-    uncaught exception prints its traceback and exits 1; SystemExit exits
-    with its code.
-    """
-    workdir.mkdir(parents=True, exist_ok=True)
-    out_path = workdir.parent / (workdir.name + ".stdout")
-    err_path = workdir.parent / (workdir.name + ".stderr")
-    started = time.monotonic()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    pid = os.fork()
-    if pid == 0:
-        _main_in_child(main, workdir, out_path, err_path)
-    _own_group(pid)
-    exit_code: Optional[int] = None
-    try:
-        if _wait_for_exit(pid, started + time_limit):
-            _, status = os.waitpid(pid, 0)
-            exit_code = os.waitstatus_to_exitcode(status)
-    finally:
-        _kill_group(pid, reaped=exit_code is not None)
-    return Outcome(exit_code, _tail(out_path), _tail(err_path),
-                   out_path.stat().st_size if out_path.exists() else 0,
-                   time.monotonic() - started)
-
-
-def _wait_for_exit(pid: int, deadline: float) -> bool:
-    """Wait until the child pid has exited or the deadline has passed.
-
-    Return whether it exited. A pid file descriptor wakes this up the
-    moment the child ends; where there is none, poll.
-    """
-    try:
-        handle = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        handle = None
-    if handle is not None:
-        try:
-            ready, _, _ = select.select(
-                [handle], [], [], max(0.0, deadline - time.monotonic()))
-            return bool(ready)
-        finally:
-            os.close(handle)
-    while time.monotonic() < deadline:
-        # WNOWAIT leaves the exit status for the caller to collect.
-        if os.waitid(os.P_PID, pid,
-                     os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-            return True
-        time.sleep(0.005)
-    return False
-
-
-def _main_in_child(main: Path, workdir: Path, out_path: Path,
-                   err_path: Path) -> None:
-    """Run main.py in the forked child; never return."""
-    code = 1
-    try:
-        os.setpgid(0, 0)
-        os.chdir(str(workdir))
-        _redirect(out_path, err_path)
-        sys.argv = [str(main)]
-        sys.path.insert(0, str(main.parent))
-        for name in STUDENT_MODULES:
-            sys.modules.pop(name, None)
-        code = _execute(main)
-    finally:
-        with contextlib.suppress(BaseException):
-            sys.stdout.flush()
-            sys.stderr.flush()
-        os._exit(code)
-
-
-def _execute(main: Path) -> int:
-    """Run main.py's code as __main__ and return the exit status."""
-    try:
-        runpy.run_path(str(main), run_name="__main__")
-    except SystemExit as stop:
-        if stop.code is None:
-            return 0
-        if isinstance(stop.code, int):
-            return stop.code & 0xFF
-        print(stop.code, file=sys.stderr)
-        return 1
-    except BaseException as error:  # what python3 main.py would print
-        frames = traceback.extract_tb(error.__traceback__)
-        own = [index for index, frame in enumerate(frames)
-               if frame.filename == str(main)]
-        shown = traceback.StackSummary.from_list(
-            frames[own[0]:] if own else frames)
-        print("Traceback (most recent call last):", file=sys.stderr)
-        print("".join(shown.format()), end="", file=sys.stderr)
-        print("".join(traceback.format_exception_only(type(error), error)),
-              end="", file=sys.stderr)
-        return 1
-    return 0
-
-
-def _redirect(out_path: Path, err_path: Path) -> Any:
-    """Point a child's standard streams at files; stdin reads nothing."""
-    faulthandler.disable()
-    nothing = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(nothing, 0)
-    os.close(nothing)
-    for fd, path in ((1, out_path), (2, err_path)):
-        if fd == 2 and path == out_path:
-            os.dup2(1, 2)
-            continue
-        target = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                         0o600)
-        os.dup2(target, fd)
-        os.close(target)
-    sys.stdin = open(os.devnull, encoding="utf-8")
-    sys.stdout = open(1, "w", encoding="utf-8", errors="backslashreplace",
-                      closefd=False, buffering=1)
-    sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace",
-                      closefd=False, buffering=1)
-    return sys.stderr
 
 
 def _own_group(pid: int) -> None:

@@ -12,6 +12,8 @@ import contextlib
 import re
 import sqlite3
 import tempfile
+import time
+from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, \
@@ -26,6 +28,9 @@ from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
 STUDENT_MODULES = ("user", "db", "auth", "app", "main")
 MESSAGE_LIMIT = 700
 DATABASE_LIMIT = 16 * 1024 * 1024
+OUTPUT_LIMIT = 1024 * 1024
+TAIL_BYTES = 4000
+IMPORT_SECONDS = 10.0
 
 __all__ = ["Remote", "RemoteError", "is_instance"]
 
@@ -238,6 +243,33 @@ def log_in_over_http(client: Client, email: str) -> str:
     return cookies["session_id"]
 
 
+@dataclass
+class MainOutcome:
+    """How a run of main.py ended and what it printed."""
+
+    exit_code: Optional[int]
+    stdout: str
+    stderr: str
+    printed_bytes: int
+    seconds: float
+
+    @property
+    def timed_out(self) -> bool:
+        """Tell whether the run was stopped for taking too long."""
+        return self.exit_code is None
+
+    def tail(self, lines: int = 3, limit: int = 300) -> str:
+        """Return the last lines main.py printed, errors first, shortened."""
+        text = self.stderr if self.stderr.strip() else self.stdout
+        text = re.sub(r'File "[^"]*[/\\]([^/\\"]+)"', r'File "\1"', text)
+        kept = [line.strip() for line in text.splitlines()
+                if line.strip(" \t^~")]
+        shown = " | ".join(kept[-lines:])
+        if len(shown) > limit:
+            shown = "..." + shown[-(limit - 3):]
+        return shown or "nothing"
+
+
 IMPORT_FAILURES = {
     "missing": "{module}.py is missing from the submission",
     "server": "importing {module}.py starts a server ({text}): start it only "
@@ -245,6 +277,9 @@ IMPORT_FAILURES = {
     "syntax": "{text} does not parse",
     "exit": "importing {module}.py exits the program (SystemExit {text})",
     "import": "importing {module}.py raised {text}",
+    "request": "importing {module}.py sent a request ({text}) while it was "
+               "only being imported: run the sequence only under "
+               "if __name__ == \"__main__\":",
     "elsewhere": "'import {module}' found {text} instead of the "
                  "submission's {module}.py",
 }
@@ -258,17 +293,34 @@ class Submission:
     """
 
     def __init__(self, connection: Connection, root: Path,
-                 workdir: Path) -> None:
-        """Drive the subject's child on connection."""
+                 workdir: Path, judge: Optional[Path] = None) -> None:
+        """Drive the subject's child on connection; judge is our folder."""
         self.connection = connection
         self.root = root
         self.workdir = workdir
+        self.judge = judge
 
     def module(self, name: str) -> Remote:
-        """Import and return the submission's module, failing with a reason."""
+        """Import and return the submission's module, failing with a reason.
+
+        An import that never finishes is remembered in the judge's folder,
+        so the other tests of the grading fail at once instead of each
+        waiting for it.
+        """
+        hang = self.judge / (name + ".hangs") if self.judge else None
+        if hang is not None and hang.exists():
+            pytest.fail("importing {}.py does not finish within {:.0f} s "
+                        "(an endless loop, or a wait for input, at "
+                        "import?)".format(name, IMPORT_SECONDS),
+                        pytrace=False)
         try:
-            return self.connection.request("import", name,
-                                           doing="importing " + name + ".py")
+            return self.connection.request(
+                "import", name, seconds=IMPORT_SECONDS,
+                doing="importing " + name + ".py")
+        except SubjectBroke:
+            if hang is not None and self.connection.timed_out:
+                hang.touch()
+            raise
         except SubjectFailure as failure:
             template = IMPORT_FAILURES.get(failure.kind)
             if template is None:
@@ -370,6 +422,41 @@ class Submission:
                            str(error.get("message", "")),
                            error.get("where") if isinstance(
                                error.get("where"), str) else None)
+
+    def signature(self, function: Remote) -> Optional[List[Tuple[str, str]]]:
+        """Return a function's parameters as (name, kind), or None."""
+        found = self.connection.request("signature", function)
+        if found is None:
+            return None
+        if not isinstance(found, list) or not all(
+                isinstance(item, list) and len(item) == 2 and
+                all(type(part) is str for part in item) for item in found):
+            raise SubjectBroke("the submission broke the grading protocol: "
+                               "a malformed signature")
+        return [(item[0], item[1]) for item in found]
+
+    def run_main(self, seconds: float) -> MainOutcome:
+        """Run main.py as __main__ in the subject, in the test's folder."""
+        started = time.monotonic()
+        try:
+            ended = self.connection.request(
+                "run_main", "main", seconds=seconds,
+                doing="running main.py")
+        except SubjectBroke:
+            if time.monotonic() - started < seconds:
+                raise
+            ended = {"exit_code": None, "signal": None}
+        if not (isinstance(ended, dict) and
+                (ended.get("exit_code") is None or
+                 type(ended["exit_code"]) is int)):
+            raise SubjectBroke("the submission broke the grading protocol: "
+                               "a malformed exit status")
+        out = read_scratch_file(self.workdir, "main.out", OUTPUT_LIMIT) or b""
+        err = read_scratch_file(self.workdir, "main.err", OUTPUT_LIMIT) or b""
+        return MainOutcome(ended["exit_code"],
+                           out[-TAIL_BYTES:].decode("utf-8", "replace"),
+                           err[-TAIL_BYTES:].decode("utf-8", "replace"),
+                           len(out), time.monotonic() - started)
 
     def database(self) -> Optional[bytes]:
         """Return the bytes of the test's a.db, read without following links."""

@@ -1,18 +1,15 @@
 #!/usr/bin/env python3
 """Spec of step 00: the User model in user.py, mapped on table users."""
-from typing import Any
-
 import pytest
-from sqlalchemy.schema import CreateTable
 
-from spec_support import Submission
+from spec_support import Remote, Submission
 
 COLUMNS = ("id", "email", "hashed_password", "session_id", "reset_token")
 STRING_COLUMNS = {"email": False, "hashed_password": False,
                   "session_id": True, "reset_token": True}
 
 
-def users_table(submission: Submission) -> Any:
+def users_table(submission: Submission) -> Remote:
     """Return the table the submission's User is mapped on."""
     user = submission.get("user", "User")
     table = getattr(user, "__table__", None)
@@ -27,20 +24,21 @@ def test_base_is_a_declarative_base(submission: Submission) -> None:
     user = submission.get("user", "User")
     assert hasattr(base, "metadata"), (
         "Base must be a SQLAlchemy declarative base (declarative_base())")
-    assert isinstance(user, type) and issubclass(user, base), (
+    assert user.is_class and user.is_subclass(base), (
         "User must be a subclass of Base")
 
 
 def test_table_is_named_users(submission: Submission) -> None:
     """The table is users, plural."""
-    name = users_table(submission).name
+    # SQLAlchemy names are quoted_name, a str subclass kept in the subject.
+    name = str(users_table(submission).name)
     assert name == "users", (
         "User's table must be named 'users'; it is named {!r}".format(name))
 
 
 def test_columns_are_exactly_the_five(submission: Submission) -> None:
     """The table has exactly the five columns of the task."""
-    names = set(users_table(submission).columns.keys())
+    names = {str(name) for name in users_table(submission).columns.keys()}
     missing = [name for name in COLUMNS if name not in names]
     extra = sorted(names - set(COLUMNS))
     assert not missing, "table users lacks the column(s) {}".format(
@@ -93,7 +91,8 @@ def test_nullability(submission: Submission, name: str,
 
 def test_create_table_statement(submission: Submission) -> None:
     """The SQL of the table says VARCHAR(250) and NOT NULL where due."""
-    sql = str(CreateTable(users_table(submission)))
+    create_table = submission.library("sqlalchemy.schema.CreateTable")
+    sql = str(create_table(users_table(submission)))
     for name, nullable in STRING_COLUMNS.items():
         line = next((text.strip() for text in sql.splitlines()
                      if text.strip().startswith(name + " ")), "")

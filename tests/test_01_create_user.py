@@ -5,7 +5,7 @@ from typing import Any, List, Tuple
 
 from hypothesis import given, strategies as st
 
-from spec_support import Submission, as_bytes, short
+from spec_support import Remote, Submission, as_bytes, is_instance, short
 
 EMAIL = "bob@example.com"
 HASH = "$2b$04$not.a.real.hash.but.a.stored.string"
@@ -18,10 +18,17 @@ USERS = st.lists(st.tuples(
     min_size=1, max_size=4)
 
 
-def fresh_db(submission: Submission) -> Any:
+def fresh_db(submission: Submission) -> Remote:
     """Return a new DB() of the submission, once it is sure to add users."""
     submission.get("db", "DB.add_user")
     return submission.db()
+
+
+def describe(value: Any) -> str:
+    """Return what add_user returned, in words, for a failure message."""
+    if isinstance(value, Remote):
+        return "a {} object".format(value.type_name)
+    return short(value)
 
 
 def test_add_user_returns_the_user(submission: Submission) -> None:
@@ -29,9 +36,9 @@ def test_add_user_returns_the_user(submission: Submission) -> None:
     user_class = submission.get("user", "User")
     db = fresh_db(submission)
     user = db.add_user(EMAIL, HASH)
-    assert isinstance(user, user_class), (
+    assert is_instance(user, user_class), (
         "add_user must return the new User object; it returned {}".format(
-            short(user)))
+            describe(user)))
     assert user.email == EMAIL and user.hashed_password == HASH, (
         "the User returned by add_user must carry the email and the hashed "
         "password it was given; it has email {} and hashed_password "

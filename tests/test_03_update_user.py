@@ -4,7 +4,8 @@ from typing import Any, Dict
 
 from hypothesis import assume, given, strategies as st
 
-from spec_support import describe_outcome, outcome, Submission, as_bytes, short
+from spec_support import (Remote, Submission, as_bytes, describe_outcome,
+                          outcome, raised, short)
 
 ANN = "ann@example.com"
 BOB = "bob@example.com"
@@ -22,7 +23,7 @@ CHANGES = st.fixed_dictionaries({}, optional={
 NAMES = st.from_regex(r"[a-z][a-z_]{0,14}", fullmatch=True)
 
 
-def one_user(submission: Submission) -> Any:
+def one_user(submission: Submission) -> Remote:
     """Return a fresh DB holding ann (id 1)."""
     for method in ("update_user", "find_user_by", "add_user"):
         submission.get("db", "DB." + method)
@@ -31,7 +32,7 @@ def one_user(submission: Submission) -> Any:
     return db
 
 
-def two_users(submission: Submission) -> Any:
+def two_users(submission: Submission) -> Remote:
     """Return a fresh DB holding ann (id 1) and bob (id 2)."""
     db = one_user(submission)
     db.add_user(BOB, "bob-hash")
@@ -75,14 +76,14 @@ def test_unknown_keyword_raises_value_error(submission: Submission) -> None:
     user_class = submission.get("user", "User")
     db = two_users(submission)
     result = outcome(lambda: db.update_user(1, no_such_column="x"))
-    assert result[0] == "raised" and isinstance(result[1], ValueError), (
+    assert raised(result, ValueError), (
         "update_user(1, no_such_column='x') must raise ValueError, since "
         "users has no such column; {}".format(describe_outcome(result)))
     user = db.find_user_by(id=1)
     assert not hasattr(user, "no_such_column"), (
         "update_user(1, no_such_column='x') must not create an attribute "
         "no_such_column on the {}: only columns may be set".format(
-            user_class.__name__))
+            user_class.type_name))
 
 
 @given(changes=CHANGES)
@@ -116,6 +117,6 @@ def test_any_unknown_keyword_is_refused(submission: Submission,
     assume(name not in COLUMNS and not hasattr(user_class, name))
     db = one_user(submission)
     result = outcome(lambda: db.update_user(1, **{name: "x"}))
-    assert result[0] == "raised" and isinstance(result[1], ValueError), (
+    assert raised(result, ValueError), (
         "update_user(1, {}='x') must raise ValueError, since users has no "
         "column {}; {}".format(name, name, describe_outcome(result)))

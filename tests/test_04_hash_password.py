@@ -8,7 +8,7 @@ import bcrypt
 import pytest
 from hypothesis import assume, given, strategies as st
 
-from spec_support import Submission, short
+from spec_support import Remote, Submission, short
 
 PASSWORD = "correct horse battery staple"
 # Any text without NUL (bcrypt stops reading a password at a NUL byte), cut
@@ -22,6 +22,13 @@ PASSWORDS = st.text(
 DEFAULT_COST_HASH = re.compile(rb"\$2[aby]\$12\$[./A-Za-z0-9]{53}")
 
 
+def kind_name(value: Any) -> str:
+    """Return the short name of a value's class, local or in the subject."""
+    if isinstance(value, Remote):
+        return value.type_name
+    return type(value).__name__
+
+
 def hash_password(submission: Submission) -> Callable[[str], Any]:
     """Return the submission's module-level _hash_password function."""
     return submission.get("auth", "_hash_password")
@@ -30,8 +37,7 @@ def hash_password(submission: Submission) -> Callable[[str], Any]:
 def check(password: str, hashed: Any) -> Tuple[bool, str]:
     """Return whether bcrypt.checkpw accepts password, and why not."""
     if not isinstance(hashed, bytes):
-        return False, "it returned {}, not bytes".format(
-            type(hashed).__name__)
+        return False, "it returned {}, not bytes".format(kind_name(hashed))
     try:
         return bcrypt.checkpw(password.encode("utf-8"), hashed), ""
     except ValueError as error:
@@ -44,7 +50,7 @@ def test_returns_bytes(submission: Submission) -> None:
     hashed = hash_password(submission)(PASSWORD)
     assert isinstance(hashed, bytes), (
         "_hash_password must return bytes (what bcrypt.hashpw returns); it "
-        "returned a {}: {}".format(type(hashed).__name__, short(hashed)))
+        "returned a {}: {}".format(kind_name(hashed), short(hashed)))
 
 
 def test_is_not_the_password(submission: Submission) -> None:

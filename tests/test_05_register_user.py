@@ -5,7 +5,8 @@ from typing import Any, List
 import bcrypt
 from hypothesis import given, strategies as st
 
-from spec_support import describe_outcome, outcome, Submission, as_bytes, short
+from spec_support import (as_bytes, describe_outcome, is_instance, outcome,
+                          raised, Submission, short)
 
 EMAIL = "me@example.com"
 PASSWORD = "mySuperPwd"
@@ -46,7 +47,7 @@ def test_register_returns_the_new_user(submission: Submission) -> None:
     user_class = submission.get("user", "User")
     auth = fresh_auth(submission)
     user = auth.register_user(EMAIL, PASSWORD)
-    assert isinstance(user, user_class), (
+    assert is_instance(user, user_class), (
         "register_user must return the new User; it returned {}".format(
             short(user)))
     assert user.email == EMAIL, (
@@ -83,7 +84,7 @@ def test_duplicate_email_raises_value_error(submission: Submission) -> None:
     auth.register_user(EMAIL, PASSWORD)
     result = outcome(lambda: auth.register_user(EMAIL, "anotherPwd"))
     wanted = "User {} already exists".format(EMAIL)
-    assert result[0] == "raised" and isinstance(result[1], ValueError), (
+    assert raised(result, ValueError), (
         "registering {} a second time must raise ValueError('{}'); "
         "{}".format(EMAIL, wanted, describe_outcome(result)))
     assert str(result[1]) == wanted, (
@@ -119,8 +120,7 @@ def test_each_email_registers_once(submission: Submission,
         result = outcome(lambda: auth.register_user(email, PASSWORD))
         if email in seen:
             wanted = "User {} already exists".format(email)
-            assert result[0] == "raised" and \
-                isinstance(result[1], ValueError) and \
+            assert raised(result, ValueError) and \
                 str(result[1]) == wanted, (
                     "registering {} again after {} must raise "
                     "ValueError('{}'); {}".format(

@@ -6,7 +6,8 @@ from typing import Any, List, Tuple
 import bcrypt
 import pytest
 
-from spec_support import Submission, as_bytes, send, short
+from spec_support import (Answer, Client, Remote, Submission, as_bytes,
+                          is_instance, send, short)
 
 EMAIL = "bob@example.com"
 PASSWORD = "MyPwdOfBob"
@@ -15,14 +16,14 @@ OTHER_PASSWORD = "s3cr3t & sp@ces"
 DUPLICATE = {"message": "email already registered"}
 
 
-def register(submission: Submission, client: Any, email: str,
-             password: str) -> Any:
+def register(submission: Submission, client: Client, email: str,
+             password: str) -> Answer:
     """POST the form fields email and password to /users."""
     return send(submission, client, "POST", "/users",
                 data={"email": email, "password": password})
 
 
-def json_body(response: Any) -> Any:
+def json_body(response: Answer) -> Any:
     """Return the response's body read as JSON, or its text if it is not."""
     text = response.get_data(as_text=True)
     try:
@@ -31,7 +32,7 @@ def json_body(response: Any) -> Any:
         return text
 
 
-def assert_created(response: Any, email: str) -> None:
+def assert_created(response: Answer, email: str) -> None:
     """Check the answer to the registration of a new email."""
     assert response.status_code == 200, (
         "POST /users with the form fields email and password of a new user "
@@ -48,7 +49,7 @@ def test_auth_is_a_module_level_auth(submission: Submission) -> None:
     """app.py creates AUTH, an Auth, when it is imported."""
     auth = submission.get("app", "AUTH")
     auth_class = submission.get("auth", "Auth")
-    assert isinstance(auth, auth_class), (
+    assert is_instance(auth, auth_class), (
         "AUTH in app.py must be an Auth object (AUTH = Auth()); it is "
         "{}".format(short(auth)))
 
@@ -81,21 +82,35 @@ def test_new_user_is_stored_with_its_password(
         "{}".format(short(row["hashed_password"]), short(PASSWORD)))
 
 
-def test_registration_goes_through_auth(
-        submission: Submission, monkeypatch: pytest.MonkeyPatch) -> None:
+def register_user_calls(submission: Submission,
+                        auth: Remote) -> List[Tuple[Any, ...]]:
+    """Return the arguments of the calls of AUTH.register_user a spy saw.
+
+    A call by keywords (email=..., password=...) counts as the same call
+    made with positional arguments.
+    """
+    recorded = submission.connection.request("calls", auth, "register_user")
+    calls: List[Tuple[Any, ...]] = []
+    for call in recorded if isinstance(recorded, list) else []:
+        if not (isinstance(call, list) and len(call) == 2 and
+                isinstance(call[0], list) and isinstance(call[1], dict)):
+            continue
+        arguments, keywords = list(call[0]), dict(call[1])
+        for name in ("email", "password"):
+            if name in keywords:
+                arguments.append(keywords.pop(name))
+        calls.append(tuple(arguments) + tuple(sorted(keywords.items())))
+    return calls
+
+
+def test_registration_goes_through_auth(submission: Submission) -> None:
     """POST /users registers the user with AUTH.register_user."""
     client = submission.client()
     auth = submission.get("app", "AUTH")
-    real = submission.get("app", "AUTH.register_user")
-    calls: List[Tuple[str, str]] = []
-
-    def spy(email: str, password: str) -> Any:
-        """Record the call, then register for real."""
-        calls.append((email, password))
-        return real(email, password)
-
-    monkeypatch.setattr(auth, "register_user", spy)
+    submission.get("app", "AUTH.register_user")
+    submission.spy(auth, "register_user")
     register(submission, client, EMAIL, PASSWORD)
+    calls = register_user_calls(submission, auth)
     assert calls == [(EMAIL, PASSWORD)], (
         "POST /users must register the user by calling "
         "AUTH.register_user(email, password) once, with the form's fields; "

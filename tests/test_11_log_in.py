@@ -4,30 +4,38 @@ from typing import Any, Tuple
 
 import pytest
 
-from spec_support import Submission, cookies_set, send, short
+from spec_support import (Answer, Client, Remote, RemoteError, Submission,
+                          cookies_set, send, short)
 
 EMAIL = "bob@example.com"
 OTHER_EMAIL = "alice@example.com"
 PASSWORD = "MyPwdOfBob"
 
 
-def service(submission: Submission, *emails: str) -> Tuple[Any, Any]:
+def service(submission: Submission,
+            *emails: str) -> Tuple[Client, Remote]:
     """Return a test client of the app and its AUTH, emails registered."""
     client = submission.client()
     auth = submission.get("app", "AUTH")
+    register = submission.get("app", "AUTH.register_user")
     for email in emails:
-        auth.register_user(email, PASSWORD)
+        try:
+            register(email, PASSWORD)
+        except RemoteError as error:
+            pytest.fail("setting up: AUTH.register_user({!r}, ...) (step 5) "
+                        "raised {}".format(email, error.describe()),
+                        pytrace=False)
     return client, auth
 
 
-def log_in(submission: Submission, client: Any, email: str,
-           password: str) -> Any:
+def log_in(submission: Submission, client: Client, email: str,
+           password: str) -> Answer:
     """POST the form fields email and password to /sessions."""
     return send(submission, client, "POST", "/sessions",
                 data={"email": email, "password": password})
 
 
-def session_cookie(response: Any) -> str:
+def session_cookie(response: Answer) -> str:
     """Return the value of the session_id cookie the response sets."""
     found = cookies_set(response)
     if not found:
@@ -41,7 +49,7 @@ def session_cookie(response: Any) -> str:
     return found["session_id"]
 
 
-def logged_in(submission: Submission, client: Any, email: str) -> str:
+def logged_in(submission: Submission, client: Client, email: str) -> str:
     """Log in with the right password and return the session_id cookie."""
     response = log_in(submission, client, email, PASSWORD)
     assert response.status_code == 200, (

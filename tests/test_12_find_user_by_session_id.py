@@ -5,14 +5,14 @@ from typing import Any, Dict, Optional, Tuple
 import pytest
 from hypothesis import assume, example, given, strategies as st
 
-from spec_support import Submission, short
+from spec_support import Remote, RemoteError, Submission, short
 
 LOGGED_IN = ("alice@example.com", "bob@example.com")
 LOGGED_OUT = ("carol@example.com", "dave@example.com")
 MADE_UP_ID = "5f0c6b2e-8d1a-4f3e-9b7c-2a4d6e8f0a1b"
 
 
-def set_up(submission: Submission) -> Tuple[Any, Dict[str, str]]:
+def set_up(submission: Submission) -> Tuple[Remote, Dict[str, str]]:
     """Return a fresh Auth holding users with and without a session.
 
     Also return the session ids of the logged-in users, by email.
@@ -21,9 +21,19 @@ def set_up(submission: Submission) -> Tuple[Any, Dict[str, str]]:
     auth = submission.auth()
     sessions: Dict[str, str] = {}
     for email in LOGGED_OUT[:1] + LOGGED_IN + LOGGED_OUT[1:]:
-        auth.register_user(email, "pass-" + email)
+        try:
+            auth.register_user(email, "pass-" + email)
+        except RemoteError as error:
+            pytest.fail("setting up: register_user({!r}, ...) (step 5) "
+                        "raised {}".format(email, error.describe()),
+                        pytrace=False)
     for email in LOGGED_IN:
-        session_id = auth.create_session(email)
+        try:
+            session_id = auth.create_session(email)
+        except RemoteError as error:
+            pytest.fail("setting up: create_session({!r}) (step 10) "
+                        "raised {}".format(email, error.describe()),
+                        pytrace=False)
         assert isinstance(session_id, str) and session_id, (
             "setting up: create_session({!r}) (step 10) must return a "
             "session id; it returned {}".format(email, short(session_id)))
@@ -33,22 +43,27 @@ def set_up(submission: Submission) -> Tuple[Any, Dict[str, str]]:
 
 def describe(user: Any) -> str:
     """Return how a failure message names a returned user."""
-    email = getattr(user, "email", None)
+    try:
+        email = getattr(user, "email", None)
+    except RemoteError:
+        email = None
     if email is None:
+        if isinstance(user, Remote):
+            return "a {} object".format(user.type_name)
         return short(user)
     return "the user {}".format(short(email))
 
 
-def look_up(auth: Any, session_id: Optional[str]) -> Any:
+def look_up(auth: Remote, session_id: Optional[str]) -> Any:
     """Call get_user_from_session_id, failing with a reason if it raises."""
     try:
         return auth.get_user_from_session_id(session_id)
-    except Exception as error:  # any error of student code is a finding
+    except RemoteError as error:  # an error of student code is a finding
         pytest.fail(
             "get_user_from_session_id({}) must return None when no user "
             "holds that session id, never raise; it raised {}: {}".format(
-                short(session_id), type(error).__name__,
-                short(str(error))), pytrace=False)
+                short(session_id), error.name, short(error.message)),
+            pytrace=False)
 
 
 def test_finds_the_user_holding_each_session(

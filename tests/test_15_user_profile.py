@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Spec of step 15: the GET /profile end-point of app.py."""
 import string
-from typing import Any, Dict, Optional
+from typing import Optional
 
 from hypothesis import assume, example, given, strategies as st
 
-from spec_support import (Submission, log_in_over_http, register_over_http,
-                          short)
+from spec_support import (Answer, Client, Submission, log_in_over_http,
+                          register_over_http, send, session_cookie, short)
 
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
@@ -15,15 +15,14 @@ MADE_UP_ID = "5f0c6b2e-8d1a-4f3e-9b7c-2a4d6e8f0a1b"
 COOKIE_CHARACTERS = string.ascii_letters + string.digits + "-"
 
 
-def profile(client: Any, session_id: Optional[str]) -> Any:
+def profile(submission: Submission, client: Client,
+            session_id: Optional[str]) -> Answer:
     """Send GET /profile with that session cookie (none for None)."""
-    headers: Dict[str, str] = {}
-    if session_id is not None:
-        headers["Cookie"] = "session_id=" + session_id
-    return client.get("/profile", headers=headers)
+    return send(submission, client, "GET", "/profile",
+                headers=session_cookie(session_id))
 
 
-def shown(answer: Any) -> str:
+def shown(answer: Answer) -> str:
     """Return the answer's status and JSON body, for a failure message."""
     body = answer.get_json(silent=True)
     if body is None:
@@ -38,7 +37,7 @@ def test_profile_shows_the_email_of_the_cookies_user(
     sessions = {ALICE: log_in_over_http(client, ALICE),
                 BOB: log_in_over_http(client, BOB)}
     for email, session_id in sessions.items():
-        answer = profile(client, session_id)
+        answer = profile(submission, client, session_id)
         assert answer.status_code == 200, (
             "GET /profile with the session cookie of {} must answer 200; it "
             "answered {}".format(email, shown(answer)))
@@ -54,7 +53,7 @@ def test_profile_without_cookie_is_forbidden(submission: Submission) -> None:
     client = submission.cookieless_client()
     register_over_http(client, CAROL)
     log_in_over_http(client, ALICE)
-    answer = profile(client, None)
+    answer = profile(submission, client, None)
     body = answer.get_json(silent=True)
     if isinstance(body, dict) and body.get("email"):
         danger = ("anyone sending no cookie is shown the account of {}, "
@@ -81,7 +80,7 @@ def test_profile_with_unknown_cookie_is_forbidden(
     def check(session_id: str) -> None:
         """Ask for the profile with one made-up session id."""
         assume(session_id != real)
-        answer = profile(client, session_id)
+        answer = profile(submission, client, session_id)
         assert answer.status_code == 403, (
             "GET /profile with a session_id cookie that no user holds ({}) "
             "must answer 403; it answered {}".format(

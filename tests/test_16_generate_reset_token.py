@@ -3,9 +3,11 @@
 import uuid
 from typing import Any
 
+import pytest
 from hypothesis import given, strategies as st
 
-from spec_support import unless_value_error, Submission, short
+from spec_support import (unless_value_error, Remote, RemoteError,
+                          Submission, short)
 
 EMAIL = "bob@example.com"
 OTHER = "alice@example.com"
@@ -16,14 +18,29 @@ LOCAL_PARTS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789._-",
                       min_size=1, max_size=20)
 
 
-def auth_with_users(submission: Submission, *emails: str) -> Any:
+def auth_with_users(submission: Submission, *emails: str) -> Remote:
     """Return a fresh Auth() on which the given emails are registered."""
     submission.get("auth", "Auth.register_user")
     submission.get("auth", "Auth.get_reset_password_token")
     auth = submission.auth()
     for email in emails:
-        auth.register_user(email, PASSWORD)
+        try:
+            auth.register_user(email, PASSWORD)
+        except RemoteError as error:
+            pytest.fail("setting up: register_user({!r}, ...) (step 5) "
+                        "raised {}".format(email, error.describe()),
+                        pytrace=False)
     return auth
+
+
+def token_of(auth: Remote, email: str) -> Any:
+    """Call get_reset_password_token(email), failing if it raises."""
+    try:
+        return auth.get_reset_password_token(email)
+    except RemoteError as error:  # an error of student code is a finding
+        pytest.fail("get_reset_password_token({!r}) of a registered user "
+                    "must return a token; it raised {}".format(
+                        email, error.describe()), pytrace=False)
 
 
 def test_unknown_email_raises_value_error(submission: Submission) -> None:
@@ -52,7 +69,7 @@ def test_any_unregistered_email_raises(submission: Submission,
 def test_returns_a_uuid_string(submission: Submission) -> None:
     """A registered email gets the text form of a UUID."""
     auth = auth_with_users(submission, EMAIL)
-    token = auth.get_reset_password_token(EMAIL)
+    token = token_of(auth, EMAIL)
     assert isinstance(token, str), (
         "get_reset_password_token must return the token as a str; it "
         "returned {}".format(short(token)))
@@ -67,7 +84,7 @@ def test_returns_a_uuid_string(submission: Submission) -> None:
 def test_token_is_persisted(submission: Submission) -> None:
     """The token is committed to the user's reset_token column in a.db."""
     auth = auth_with_users(submission, EMAIL)
-    token = auth.get_reset_password_token(EMAIL)
+    token = token_of(auth, EMAIL)
     row = submission.stored_user(EMAIL)
     assert row is not None, (
         "after register_user, a.db must hold the user {}; it does not"
@@ -82,8 +99,8 @@ def test_token_is_persisted(submission: Submission) -> None:
 def test_each_call_makes_a_new_token(submission: Submission) -> None:
     """Two calls give two different tokens; the last one is stored."""
     auth = auth_with_users(submission, EMAIL)
-    first = auth.get_reset_password_token(EMAIL)
-    second = auth.get_reset_password_token(EMAIL)
+    first = token_of(auth, EMAIL)
+    second = token_of(auth, EMAIL)
     assert first != second, (
         "each call of get_reset_password_token must make a new token; two "
         "calls both returned {}".format(short(first)))
@@ -97,7 +114,7 @@ def test_each_call_makes_a_new_token(submission: Submission) -> None:
 def test_only_that_user_gets_the_token(submission: Submission) -> None:
     """The token is stored on the asked user only, not on the others."""
     auth = auth_with_users(submission, OTHER, EMAIL)
-    token = auth.get_reset_password_token(EMAIL)
+    token = token_of(auth, EMAIL)
     mine = (submission.stored_user(EMAIL) or {}).get("reset_token")
     theirs = (submission.stored_user(OTHER) or {}).get("reset_token")
     assert mine == token, (

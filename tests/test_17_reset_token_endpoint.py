@@ -2,19 +2,19 @@
 """Spec of step 17: POST /reset_password in app.py hands out reset tokens."""
 from typing import Any
 
-from spec_support import Submission, short
+from spec_support import Answer, Client, Submission, send, short
 
 EMAIL = "bob@example.com"
 OTHER = "alice@example.com"
 PASSWORD = "correct horse"
 
 
-def client_with_users(submission: Submission, *emails: str) -> Any:
+def client_with_users(submission: Submission, *emails: str) -> Client:
     """Return a test client of the app on which the emails are registered."""
     client = submission.client()
     for email in emails:
-        response = client.post("/users", data={"email": email,
-                                               "password": PASSWORD})
+        response = send(submission, client, "POST", "/users",
+                        data={"email": email, "password": PASSWORD})
         assert response.status_code == 200, (
             "registering {} with POST /users (step 7) must answer 200 before "
             "a reset token can be asked; it answered {}".format(
@@ -22,14 +22,15 @@ def client_with_users(submission: Submission, *emails: str) -> Any:
     return client
 
 
-def ask_token(client: Any, email: str) -> Any:
+def ask_token(submission: Submission, client: Client, email: str) -> Answer:
     """Send POST /reset_password with the email as form data."""
-    return client.post("/reset_password", data={"email": email})
+    return send(submission, client, "POST", "/reset_password",
+                data={"email": email})
 
 
-def token_body(client: Any, email: str) -> Any:
+def token_body(submission: Submission, client: Client, email: str) -> Any:
     """Ask a token for a registered email; return the JSON body of the 200."""
-    response = ask_token(client, email)
+    response = ask_token(submission, client, email)
     assert response.status_code == 200, (
         "POST /reset_password with the form field email of a registered "
         "user must answer 200; it answered {}".format(response.status_code))
@@ -39,7 +40,7 @@ def token_body(client: Any, email: str) -> Any:
 def test_unregistered_email_is_forbidden(submission: Submission) -> None:
     """An email nobody registered gets 403, even when others exist."""
     client = client_with_users(submission, EMAIL, OTHER)
-    response = ask_token(client, "nobody@example.com")
+    response = ask_token(submission, client, "nobody@example.com")
     assert response.status_code == 403, (
         "POST /reset_password with an email nobody registered must answer "
         "403; it answered {}".format(response.status_code))
@@ -48,7 +49,7 @@ def test_unregistered_email_is_forbidden(submission: Submission) -> None:
 def test_empty_database_is_forbidden(submission: Submission) -> None:
     """With no user at all, every email gets 403."""
     client = client_with_users(submission)
-    response = ask_token(client, EMAIL)
+    response = ask_token(submission, client, EMAIL)
     assert response.status_code == 403, (
         "POST /reset_password when no user is registered must answer 403; "
         "it answered {}".format(response.status_code))
@@ -57,7 +58,7 @@ def test_empty_database_is_forbidden(submission: Submission) -> None:
 def test_registered_email_gets_200(submission: Submission) -> None:
     """A registered email gets 200 with a JSON body."""
     client = client_with_users(submission, EMAIL)
-    response = ask_token(client, EMAIL)
+    response = ask_token(submission, client, EMAIL)
     assert response.status_code == 200, (
         "POST /reset_password with the form field email of a registered "
         "user must answer 200; it answered {}".format(response.status_code))
@@ -69,7 +70,7 @@ def test_registered_email_gets_200(submission: Submission) -> None:
 def test_body_is_email_and_token(submission: Submission) -> None:
     """The body is exactly the email and the token."""
     client = client_with_users(submission, EMAIL)
-    body = token_body(client, EMAIL)
+    body = token_body(submission, client, EMAIL)
     assert isinstance(body, dict) and set(body) == {"email", "reset_token"}, (
         "POST /reset_password must answer the JSON object {{\"email\": ..., "
         "\"reset_token\": ...}}; it answered {}".format(short(body)))
@@ -84,7 +85,7 @@ def test_body_is_email_and_token(submission: Submission) -> None:
 def test_token_is_the_stored_one(submission: Submission) -> None:
     """The token answered is the one saved for the user in a.db."""
     client = client_with_users(submission, OTHER, EMAIL)
-    token = (token_body(client, EMAIL) or {}).get("reset_token")
+    token = (token_body(submission, client, EMAIL) or {}).get("reset_token")
     stored = (submission.stored_user(EMAIL) or {}).get("reset_token")
     assert token is not None and token == stored, (
         "the reset_token that POST /reset_password answers must be the one "
@@ -95,8 +96,8 @@ def test_token_is_the_stored_one(submission: Submission) -> None:
 def test_each_request_gets_the_latest_token(submission: Submission) -> None:
     """Asking twice gives two tokens; the second is the one stored."""
     client = client_with_users(submission, EMAIL)
-    first = (token_body(client, EMAIL) or {}).get("reset_token")
-    second = (token_body(client, EMAIL) or {}).get("reset_token")
+    first = (token_body(submission, client, EMAIL) or {}).get("reset_token")
+    second = (token_body(submission, client, EMAIL) or {}).get("reset_token")
     stored = (submission.stored_user(EMAIL) or {}).get("reset_token")
     assert first != second, (
         "two POST /reset_password for the same email must answer two "

@@ -5,7 +5,7 @@ from typing import Any, Dict, Tuple
 
 import pytest
 
-from spec_support import Submission, short
+from spec_support import Answer, Client, Submission, send, short
 
 EMAIL = "bob@example.com"
 OTHER = "alice@example.com"
@@ -17,17 +17,18 @@ BAD_TOKENS = {"unknown": str(uuid.uuid4()), "made-up": "not-a-token",
               "empty": ""}
 
 
-def set_up(submission: Submission) -> Tuple[Any, str]:
+def set_up(submission: Submission) -> Tuple[Client, str]:
     """Register EMAIL and OTHER, ask EMAIL's token; return client, token."""
     client = submission.client()
     for email in (EMAIL, OTHER):
-        response = client.post("/users", data={"email": email,
-                                               "password": OLD})
+        response = send(submission, client, "POST", "/users",
+                        data={"email": email, "password": OLD})
         assert response.status_code == 200, (
             "registering {} with POST /users (step 7) must answer 200 before "
             "a password can be reset; it answered {}".format(
                 email, response.status_code))
-    response = client.post("/reset_password", data={"email": EMAIL})
+    response = send(submission, client, "POST", "/reset_password",
+                    data={"email": EMAIL})
     body = response.get_json(silent=True) or {}
     assert response.status_code == 200 and body.get("reset_token"), (
         "POST /reset_password (step 17) must hand out a reset token before "
@@ -42,15 +43,16 @@ def stored_hashes(submission: Submission) -> Dict[str, Any]:
         "hashed_password") for email in (EMAIL, OTHER)}
 
 
-def reset(client: Any, form: Dict[str, str]) -> Any:
+def reset(submission: Submission, client: Client,
+          form: Dict[str, str]) -> Answer:
     """Send PUT /reset_password with the form."""
-    return client.put("/reset_password", data=form)
+    return send(submission, client, "PUT", "/reset_password", data=form)
 
 
-def log_in(client: Any, password: str) -> int:
+def log_in(submission: Submission, client: Client, password: str) -> int:
     """Return the status of POST /sessions for EMAIL with the password."""
-    return client.post("/sessions", data={"email": EMAIL,
-                                          "password": password}).status_code
+    return send(submission, client, "POST", "/sessions",
+                data={"email": EMAIL, "password": password}).status_code
 
 
 @pytest.mark.parametrize("kind", sorted(BAD_TOKENS))
@@ -59,7 +61,7 @@ def test_invalid_token_is_forbidden(submission: Submission,
     """A token that belongs to nobody gets 403 and changes nothing."""
     client, _ = set_up(submission)
     before = stored_hashes(submission)
-    response = reset(client, {"email": EMAIL,
+    response = reset(submission, client, {"email": EMAIL,
                               "reset_token": BAD_TOKENS[kind],
                               "new_password": NEW})
     assert response.status_code == 403, (
@@ -75,7 +77,7 @@ def test_missing_token_is_forbidden(submission: Submission) -> None:
     """No reset_token field gets 403 and resets nobody's password."""
     client, _ = set_up(submission)
     before = stored_hashes(submission)
-    response = reset(client, {"email": OTHER, "new_password": NEW})
+    response = reset(submission, client, {"email": OTHER, "new_password": NEW})
     changed = [email for email, value in stored_hashes(submission).items()
                if value != before[email]]
     assert not changed, (
@@ -90,7 +92,7 @@ def test_missing_token_is_forbidden(submission: Submission) -> None:
 def test_valid_token_answers_200(submission: Submission) -> None:
     """A valid token gets 200 with the email and 'Password updated'."""
     client, token = set_up(submission)
-    response = reset(client, {"email": EMAIL, "reset_token": token,
+    response = reset(submission, client, {"email": EMAIL, "reset_token": token,
                               "new_password": NEW})
     assert response.status_code == 200, (
         "PUT /reset_password with a valid reset_token must answer 200; it "
@@ -106,16 +108,16 @@ def test_valid_token_answers_200(submission: Submission) -> None:
 def test_new_password_logs_in(submission: Submission) -> None:
     """After the reset, POST /sessions accepts the new password only."""
     client, token = set_up(submission)
-    status = reset(client, {"email": EMAIL, "reset_token": token,
+    status = reset(submission, client, {"email": EMAIL, "reset_token": token,
                             "new_password": NEW}).status_code
     assert status == 200, (
         "PUT /reset_password with a valid reset_token must answer 200; it "
         "answered {}".format(status))
-    status = log_in(client, NEW)
+    status = log_in(submission, client, NEW)
     assert status == 200, (
         "after PUT /reset_password, POST /sessions with the new password "
         "must answer 200; it answered {}".format(status))
-    status = log_in(client, OLD)
+    status = log_in(submission, client, OLD)
     assert status == 401, (
         "after PUT /reset_password, POST /sessions with the old password "
         "must answer 401; it answered {}".format(status))
@@ -124,13 +126,13 @@ def test_new_password_logs_in(submission: Submission) -> None:
 def test_token_serves_once(submission: Submission) -> None:
     """A second PUT with the same token gets 403 and changes nothing."""
     client, token = set_up(submission)
-    status = reset(client, {"email": EMAIL, "reset_token": token,
+    status = reset(submission, client, {"email": EMAIL, "reset_token": token,
                             "new_password": NEW}).status_code
     assert status == 200, (
         "PUT /reset_password with a valid reset_token must answer 200; it "
         "answered {}".format(status))
     before = stored_hashes(submission)
-    response = reset(client, {"email": EMAIL, "reset_token": token,
+    response = reset(submission, client, {"email": EMAIL, "reset_token": token,
                               "new_password": "third password"})
     assert response.status_code == 403, (
         "a reset token serves once: a second PUT /reset_password with it "

@@ -1,23 +1,26 @@
 #!/usr/bin/env python3
 """Spec of step 20: main.py, an end-to-end test of the running service.
 
-main.py is judged two ways. Against the submission's own app, served on
-port 5000, it must exit 0 and print nothing. Against services that each
-break one end-point (tests/e2e_services.py), it must fail: a check that
-asserts nothing passes against a broken service.
+main.py is judged against services the kata controls (tests/e2e_services.py)
+and serves itself, outside the sandbox: against the correct service it must
+exit 0 and print nothing; against each service that breaks one end-point it
+must fail, since a check that asserts nothing passes against a broken
+service. The runs happen in a random order, each in a fresh process, so
+main.py cannot tell the services apart but by testing them.
 """
 import contextlib
-import inspect
-import unittest.mock
+import fcntl
+import random
+import tempfile
 from pathlib import Path
-from types import ModuleType
-from typing import Any, Dict, Iterator, List, NoReturn, Optional, Tuple
+from typing import Callable, Dict, Iterator, NoReturn, Optional, Tuple, \
+    Union
 
 import pytest
-import requests
 
 import e2e_services
-from spec_support import Submission, short
+from kata.remote import SubjectLink
+from spec_support import MainOutcome, Submission, short
 
 FUNCTIONS = (
     ("register_user", ("email", "password")),
@@ -30,34 +33,11 @@ FUNCTIONS = (
     ("update_password", ("email", "reset_token", "new_password")),
 )
 CONSTANTS = ("EMAIL", "PASSWD", "NEW_PASSWD")
-# main.py files that ran out of time once are not run again in this session.
-_STOPPED: Dict[Tuple[str, int], bool] = {}
-# Why the broken service could not be served, for every test that needs it.
-_SERVICE_ERRORS: List[str] = []
-
-
-class RequestAtImport(Exception):
-    """main.py sent an HTTP request while it was only being imported."""
-
-
-def load_main(submission: Submission) -> ModuleType:
-    """Import main.py, failing if that import sends any request."""
-    def refuse(session: Any, method: str, url: str, *args: Any,
-               **kwargs: Any) -> NoReturn:
-        """Stop a request sent while main.py is being imported."""
-        raise RequestAtImport(
-            "it sent {} {} while it was only being imported: run the "
-            "sequence only under if __name__ == \"__main__\":".format(
-                str(method).upper(), url))
-
-    with unittest.mock.patch.object(requests.Session, "request", refuse):
-        return submission.module("main")
-
-
-def main_file(submission: Submission) -> Path:
-    """Return the path of main.py, once it imports cleanly."""
-    load_main(submission)
-    return submission.root / "main.py"
+SERVICES = (None,) + tuple(e2e_services.BREAKS)
+PORT_LOCK = Path(tempfile.gettempdir()) / "kata-port-5000.lock"
+# The outcome of main.py against each service, once per submission: an
+# outcome, or the reason why it could not be run.
+_RUNS: Dict[str, Dict[Optional[str], Union[MainOutcome, str]]] = {}
 
 
 def stop(message: str) -> NoReturn:
@@ -65,49 +45,88 @@ def stop(message: str) -> NoReturn:
     pytest.fail(message, pytrace=False)
 
 
-def run_main(main: Path, tmp_path: Path,
-             against: str) -> e2e_services.Outcome:
-    """Run main.py against the service on port 5000; fail if it hangs."""
-    key = (str(main), main.stat().st_mtime_ns)
-    if _STOPPED.get(key):
-        stop("main.py was stopped after {:.0f} s in an earlier test, so it "
-             "is not run again: make it finish first".format(
-                 e2e_services.TIME_LIMIT))
-    outcome = e2e_services.run_main(main, tmp_path / "main-cwd")
-    if outcome.timed_out:
-        _STOPPED[key] = True
-        stop("main.py must finish quickly; against {} it was still running "
-             "after {:.0f} s and was stopped (it printed: {})".format(
-                 against, e2e_services.TIME_LIMIT, outcome.tail()))
-    return outcome
+@contextlib.contextmanager
+def port_5000(subject: SubjectLink) -> Iterator[Optional[Path]]:
+    """Yield where to serve: the sandbox relay's socket, or port 5000.
 
-
-def run_against(app: Any, main: Path, tmp_path: Path,
-                against: str) -> Tuple[e2e_services.Outcome, str]:
-    """Serve app on port 5000 and run main.py against it.
-
-    Return the outcome and, when the server itself failed, what it said.
+    Without a sandbox the machine's own port 5000 is used, one grading at
+    a time.
     """
-    try:
-        with e2e_services.serving(app, tmp_path / "service.log") as served:
-            outcome = run_main(main, tmp_path, against)
-            ended = served.ended()
-            raised = served.error()
-    except e2e_services.ServiceError as error:
-        stop(str(error))
-    server = ""
-    if ended:
-        server = "the server of your app stopped: {}".format(ended)
-    elif raised:
-        server = "your app raised {}".format(raised)
-    return outcome, server
+    if subject.isolated:
+        yield subject.scratch / "e2e.sock"
+        return
+    with open(str(PORT_LOCK), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield None
+
+
+def run_everywhere(subject: SubjectLink,
+                   fresh: Callable[[], Submission]
+                   ) -> Dict[Optional[str], Union[MainOutcome, str]]:
+    """Run main.py against every service, in a random order, once."""
+    key = "{}:{}".format(subject.scratch, subject.control_fd)
+    if key in _RUNS:
+        return _RUNS[key]
+    order = list(SERVICES)
+    random.SystemRandom().shuffle(order)
+    runs: Dict[Optional[str], Union[MainOutcome, str]] = {}
+    stopped = ""
+    for service in order:
+        if stopped:
+            runs[service] = stopped
+            continue
+        child = fresh()
+        try:
+            child.module("main")
+        except pytest.fail.Exception as failure:
+            stopped = str(failure.msg)
+            runs[service] = stopped
+            continue
+        try:
+            with port_5000(subject) as address, e2e_services.serving(
+                    e2e_services.make_service(service),
+                    child.workdir / "service.log", address):
+                outcome = child.run_main(e2e_services.TIME_LIMIT)
+        except e2e_services.ServiceError as error:
+            stopped = str(error)
+            runs[service] = stopped
+            continue
+        if outcome.timed_out:
+            stopped = ("main.py was stopped after {:.0f} s in an earlier "
+                       "run, so it was not run again: make it finish first"
+                       .format(e2e_services.TIME_LIMIT))
+            runs[service] = (
+                "main.py must finish quickly; against {} it was still "
+                "running after {:.0f} s and was stopped (it printed: {})"
+                .format(describe(service), e2e_services.TIME_LIMIT,
+                        outcome.tail()))
+            continue
+        runs[service] = outcome
+    _RUNS[key] = runs
+    return runs
+
+
+def describe(service: Optional[str]) -> str:
+    """Name a service in words."""
+    if service is None:
+        return "the correct service on localhost:5000"
+    return "a service whose " + e2e_services.BREAKS[service].what
+
+
+def outcome_against(subject: SubjectLink, fresh: Callable[[], Submission],
+                    service: Optional[str]) -> MainOutcome:
+    """Return main.py's outcome against a service, or fail saying why not."""
+    found = run_everywhere(subject, fresh)[service]
+    if isinstance(found, str):
+        stop(found)
+    return found
 
 
 def test_main_imports_without_running_the_sequence(
         submission: Submission) -> None:
     """Importing main.py sends no request: the sequence is under __main__."""
-    module = load_main(submission)
-    assert isinstance(module, ModuleType), "main.py must be a module"
+    module = submission.module("main")
+    assert module.type_name == "module", "main.py must be a module"
 
 
 @pytest.mark.parametrize("name,parameters", FUNCTIONS,
@@ -115,15 +134,13 @@ def test_main_imports_without_running_the_sequence(
 def test_main_defines_the_function(submission: Submission, name: str,
                                    parameters: Tuple[str, ...]) -> None:
     """main.py defines each of the eight functions with its parameters."""
-    load_main(submission)
     function = submission.get("main", name)
-    assert inspect.isfunction(function), (
-        "main.py must define {} as a function; it is {}".format(
+    found = submission.signature(function)
+    if found is None:
+        stop("main.py must define {} as a function; it is {}".format(
             name, short(function)))
-    found = inspect.signature(function).parameters.values()
-    names = tuple(parameter.name for parameter in found)
-    positional = all(parameter.kind == parameter.POSITIONAL_OR_KEYWORD
-                     for parameter in found)
+    names = tuple(parameter for parameter, _ in found)
+    positional = all(kind == "POSITIONAL_OR_KEYWORD" for _, kind in found)
     assert names == parameters and positional, (
         "main.py's {} must take the parameters ({}); it takes ({})".format(
             name, ", ".join(parameters), ", ".join(names)))
@@ -131,7 +148,6 @@ def test_main_defines_the_function(submission: Submission, name: str,
 
 def test_main_defines_the_constants(submission: Submission) -> None:
     """EMAIL, PASSWD and NEW_PASSWD are strings; the passwords differ."""
-    load_main(submission)
     values = {name: submission.get("main", name) for name in CONSTANTS}
     for name, value in values.items():
         assert isinstance(value, str) and value, (
@@ -144,57 +160,28 @@ def test_main_defines_the_constants(submission: Submission) -> None:
 
 
 @pytest.mark.e2e
-def test_main_passes_against_the_submissions_app(
-        submission: Submission, tmp_path: Path) -> None:
-    """Against the submission's own app on port 5000, main.py exits 0."""
-    main = main_file(submission)
-    app = submission.app()
-    outcome, server = run_against(app, main, tmp_path,
-                                  "your app served on localhost:5000")
+def test_main_passes_against_the_correct_service(
+        subject: SubjectLink,
+        fresh_submission: Callable[[], Submission]) -> None:
+    """Against a correct service on localhost:5000, main.py exits 0."""
+    outcome = outcome_against(subject, fresh_submission, None)
     assert outcome.exit_code == 0, (
-        "main.py must exit 0 against your app served on localhost:5000; "
-        "it exited {} after printing: {}{}".format(
-            outcome.exit_code, outcome.tail(),
-            " ({})".format(server) if server else ""))
+        "main.py must exit 0 against a correct service on localhost:5000; "
+        "it exited {} after printing: {}".format(outcome.exit_code,
+                                                 outcome.tail()))
     assert outcome.printed_bytes == 0, (
         "main.py must print nothing when every end-point behaves; it "
         "printed: {}".format(short(outcome.stdout.strip(), 200)))
 
 
-@pytest.fixture(scope="module")
-def broken_service(tmp_path_factory: pytest.TempPathFactory,
-                   ) -> Iterator[Optional[e2e_services.Served]]:
-    """Serve the in-memory service once for every broken-service test.
-
-    Each test switches it to its own break (which also forgets every
-    user): one served process instead of one per break.
-    """
-    log = tmp_path_factory.mktemp("broken-service") / "service.log"
-    with contextlib.ExitStack() as stack:
-        try:
-            served = stack.enter_context(
-                e2e_services.serving(e2e_services.make_service(), log))
-        except e2e_services.ServiceError as error:
-            _SERVICE_ERRORS.append(str(error))
-            served = None
-        yield served
-
-
 @pytest.mark.e2e
 @pytest.mark.parametrize("broken", list(e2e_services.BREAKS))
 def test_main_fails_against_a_broken_service(
-        submission: Submission, tmp_path: Path, broken: str,
-        broken_service: Optional[e2e_services.Served]) -> None:
+        subject: SubjectLink, fresh_submission: Callable[[], Submission],
+        broken: str) -> None:
     """Against a service with one end-point broken, main.py exits non-zero."""
-    main = main_file(submission)
+    outcome = outcome_against(subject, fresh_submission, broken)
     flaw = e2e_services.BREAKS[broken]
-    if broken_service is None:
-        stop(_SERVICE_ERRORS[-1])
-    try:
-        e2e_services.switch(broken)
-    except e2e_services.ServiceError as error:
-        stop(str(error))
-    outcome = run_main(main, tmp_path, "a service whose " + flaw.what)
     assert outcome.exit_code != 0, (
         "main.py passed against a service whose {}: {}".format(
             flaw.what, flaw.fix))

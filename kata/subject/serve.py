@@ -43,6 +43,28 @@ class ServerStartedAtImport(Exception):
     """Raised in place of starting a server while a module is imported."""
 
 
+class RequestAtImport(Exception):
+    """Raised in place of an HTTP request sent while a module is imported."""
+
+
+@contextlib.contextmanager
+def no_requests() -> Iterator[None]:
+    """Make every request of the requests library raise for the duration."""
+    import requests
+    real = requests.Session.request
+
+    def refuse(session: Any, method: str, url: str, *arguments: Any,
+               **keywords: Any) -> None:
+        """Refuse to send a request while a module is only imported."""
+        raise RequestAtImport("{} {}".format(str(method).upper(), url))
+
+    requests.Session.request = refuse
+    try:
+        yield
+    finally:
+        requests.Session.request = real
+
+
 class Objects:
     """The objects the judge holds handles to, by number."""
 
@@ -79,6 +101,11 @@ class Objects:
             if kind is int and not INT_RANGE[0] <= value <= INT_RANGE[1]:
                 return self.handle(value)
             return value
+        if isinstance(value, (str, bytes)) and not isinstance(value, type):
+            # A subclass (SQLAlchemy's quoted_name, say) travels as its
+            # plain value: the judge compares data, never the subclass.
+            return str.__str__(value) if isinstance(value, str) \
+                else bytes(value)
         if kind is type and value.__name__ in wire.BUILTIN_TYPES and \
                 wire.BUILTIN_TYPES[value.__name__] is value:
             return wire.type_record(value.__name__)
@@ -265,10 +292,12 @@ class Subject:
         if not path.is_file():
             raise Refused("missing", name + ".py")
         try:
-            with self.servers.refused(name):
+            with self.servers.refused(name), no_requests():
                 module = importlib.import_module(name)
         except ServerStartedAtImport as error:
             raise Refused("server", str(error)) from None
+        except RequestAtImport as error:
+            raise Refused("request", str(error)) from None
         except SyntaxError as error:
             raise Refused("syntax", "{}: {}{}".format(
                 Path(error.filename or path).name, error.msg,
@@ -346,6 +375,14 @@ class Subject:
         """Return issubclass(target, kind) for two classes."""
         return isinstance(target, type) and isinstance(kind, type) and \
             issubclass(target, kind)
+
+    def op_signature(self, target: Any) -> Optional[List[List[str]]]:
+        """Return a function's parameters as [name, kind], or None."""
+        import inspect
+        if not inspect.isfunction(target):
+            return None
+        return [[parameter.name, parameter.kind.name] for parameter in
+                inspect.signature(target).parameters.values()]
 
     def op_library(self, dotted: str) -> Any:
         """Return one of the library objects a spec may use."""
