@@ -14,8 +14,17 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]
   "$python" -m venv "$venv" >&2
   "$venv/bin/python" -m pip install --disable-pip-version-check --quiet \
     --requirement "$here/requirements.txt" >&2
+  PYTHONPATH="$here" PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m kata.manifest --write-libraries >&2
   echo "$wanted" > "$stamp"
   echo "checker.sh: ready." >&2
+fi
+
+# Student code runs in a bubblewrap sandbox. As root, install it from the
+# distribution when it is missing; otherwise the checker says what to do.
+if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  echo "checker.sh: installing bubblewrap (the sandbox for student code)..." >&2
+  { apt-get install -y -qq bubblewrap || { apt-get update -qq && apt-get install -y -qq bubblewrap; }; } >/dev/null 2>&1 \
+    || echo "checker.sh: could not install bubblewrap; student code will run unconfined" >&2
 fi
 
 export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"

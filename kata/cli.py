@@ -103,6 +103,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="regrade one student and update the outputs")
     roster.add_argument("--timeout", type=float, default=None,
                         help="time limit of one task's run, in seconds")
+    roster.add_argument("--allow-unisolated", action="store_true",
+                        help="grade even where the sandbox cannot run "
+                             "(student code then runs unconfined)")
     roster.add_argument("--min-doc-words", type=int, default=2, metavar="N",
                         help="words a docstring needs to count as a "
                              "sentence (rule G5; default: 2)")

@@ -5,15 +5,17 @@ A task passes when every one of its checks passes. Checks come in three
 kinds, kept apart in every report: ``files`` (the task's files are there),
 ``style`` (rules G1-G10 on those files) and ``spec`` (the step's spec).
 """
+import errno
+import os
 import re
 import shutil
-import subprocess
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Mapping, Optional, Sequence
 
-from kata import jail, specrun, style
+from kata import jail, manifest, specrun, style
 from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
 
 MAX_FILE_BYTES = 1024 * 1024
@@ -21,22 +23,42 @@ MAX_FILE_BYTES = 1024 * 1024
 PYTHON_RULES = ("G1", "G2", "G3", "G4", "G5", "G6", "G8", "G10")
 APP_RULES = PYTHON_RULES[:6] + ("G7",) + PYTHON_RULES[6:]
 # Characters a report must not carry as they are: control characters
-# (terminal escapes could rewrite an instructor's screen), lone surrogates
-# (not UTF-8) and the non-characters XML forbids.
-UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff"
-                         "\ufffe\uffff]")
+# (terminal escapes could rewrite an instructor's screen; a carriage return
+# or a tab could fake a line), bidirectional marks and overrides (they
+# reorder what is shown), line and paragraph separators, lone surrogates
+# (not UTF-8) and the non-characters XML forbids. A newline is kept: an
+# output tail is shown line by line; one_line() escapes it too.
+UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                         "\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                         "\ud800-\udfff\ufffe\uffff]")
+NAMED_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
+
+
+def _escape(match: "re.Match[str]") -> str:
+    """Spell one unprintable character out, e.g. as \\r or \\u202e."""
+    character = match.group()
+    code = ord(character)
+    if character in NAMED_ESCAPES:
+        return NAMED_ESCAPES[character]
+    if 0xD800 <= code <= 0xDFFF or code >= 0xFFFE:
+        return "\ufffd"
+    if code < 0x100:
+        return "\\x{:02x}".format(code)
+    return "\\u{:04x}".format(code)
 
 
 def printable(text: str) -> str:
-    """Return text safe for a terminal, JSON and XML, escapes made visible."""
-    def escape(match: "re.Match[str]") -> str:
-        """Spell one unprintable character out."""
-        code = ord(match.group())
-        if 0xD800 <= code <= 0xDFFF or code >= 0xFFFE:
-            return "\ufffd"
-        return "\\x{:02x}".format(code)
+    """Return text safe for a terminal, JSON and XML, escapes made visible.
 
-    return UNPRINTABLE.sub(escape, text)
+    Newlines are kept; every other control character, and every
+    bidirectional mark, is replaced by its escape.
+    """
+    return UNPRINTABLE.sub(_escape, text)
+
+
+def one_line(text: str) -> str:
+    """Return printable text on one line, its newlines escaped as well."""
+    return printable(text).replace("\n", "\\n")
 
 
 @dataclass
@@ -82,8 +104,16 @@ class Grade:
     submission: str
     tasks: List[TaskResult]
     isolation: str
-    specs_modified: Optional[bool]
+    # How the grading tree differs from the shipped one, by path: see
+    # kata.manifest.tampering.
+    tampering: Dict[str, str] = field(default_factory=dict)
     ignored: List[str] = field(default_factory=list)
+
+    @property
+    def specs_modified(self) -> bool:
+        """Tell whether the specs (tests/, pytest.ini) were modified."""
+        return any(path.startswith("tests/") or path == "pytest.ini"
+                   for path in self.tampering)
 
     @property
     def checks(self) -> List[Check]:
@@ -103,48 +133,129 @@ class Grade:
         return all(task.passed for task in self.tasks)
 
 
-def snapshot(submission: Path, destination: Path) -> List[str]:
+def snapshot(submission: Path, destination: Path) -> Dict[str, str]:
     """Copy the submission's own files into destination.
 
     Only the files of the exercise are copied (junk such as a.db, caches or
-    a virtualenv is left alone); return the names of what was skipped.
+    a virtualenv is left alone), and only regular files: a symbolic link is
+    not followed, a FIFO, a device or a folder is not opened, nor is more
+    than MAX_FILE_BYTES read. Return why each refused file was refused, by
+    name; a missing file is not refused, just absent from the copy.
     """
     destination.mkdir(parents=True, exist_ok=True)
-    skipped = []
+    refused = {}
     for name in SUBMISSION_FILES:
-        source = submission / name
-        if not source.is_file():
-            continue
-        if source.stat().st_size > MAX_FILE_BYTES:
-            skipped.append(name)
-            continue
-        shutil.copy2(str(source), str(destination / name))
-    return skipped
+        reason = _copy_regular_file(submission / name, destination / name,
+                                    name)
+        if reason is not None:
+            refused[name] = reason
+    return refused
 
 
-def specs_modified(repo: Path = REPO_ROOT) -> Optional[bool]:
-    """Tell whether tests/ differs from the committed specs (None: unknown)."""
+def _copy_regular_file(source: Path, target: Path,
+                       name: str) -> Optional[str]:
+    """Copy one regular file, mode bits but set-id bits included.
+
+    Return None when the file was copied or does not exist, else the
+    reason it was refused.
+    """
     try:
-        changed = subprocess.run(
-            ["git", "-C", str(repo), "status", "--porcelain", "--",
-             "tests", "pytest.ini"],
-            capture_output=True, text=True, timeout=10, check=True).stdout
-    except (OSError, subprocess.SubprocessError):
+        info = os.lstat(str(source))
+    except (FileNotFoundError, NotADirectoryError):
         return None
-    return bool(changed.strip())
+    except OSError as error:
+        return _unreadable(name, error)
+    if stat.S_ISLNK(info.st_mode):
+        return _symbolic_link(name)
+    if not stat.S_ISREG(info.st_mode):
+        return "{} is not a regular file".format(name)
+    try:
+        descriptor = os.open(str(source),
+                             os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except FileNotFoundError:
+        return None
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            return _symbolic_link(name)
+        return _unreadable(name, error)
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return "{} is not a regular file".format(name)
+        data = _read_at_most(descriptor, MAX_FILE_BYTES + 1)
+    except OSError as error:
+        return _unreadable(name, error)
+    finally:
+        os.close(descriptor)
+    if len(data) > MAX_FILE_BYTES:
+        return "{} is larger than {} bytes; it was not graded".format(
+            name, MAX_FILE_BYTES)
+    # The permission bits are kept (G3 checks the executable bit), the
+    # set-uid, set-gid and sticky bits never; the owner may always read
+    # the copy, which the confined runs must.
+    mode = (stat.S_IMODE(info.st_mode) & 0o777) | stat.S_IRUSR
+    output = os.open(str(target), os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                     | os.O_NOFOLLOW, 0o600)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(output, view):]
+        os.fchmod(output, mode)
+    finally:
+        os.close(output)
+    os.utime(str(target), ns=(info.st_atime_ns, info.st_mtime_ns))
+    return None
+
+
+def _read_at_most(descriptor: int, limit: int) -> bytes:
+    """Read from descriptor until its end or until limit bytes were read."""
+    chunks = []
+    left = limit
+    while left > 0:
+        chunk = os.read(descriptor, min(left, 1 << 16))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+def _symbolic_link(name: str) -> str:
+    """Say that a submitted file is a symbolic link."""
+    return "{} is a symbolic link; submit the file itself".format(name)
+
+
+def _unreadable(name: str, error: OSError) -> str:
+    """Say why a submitted file cannot be read."""
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return "{} cannot be read (permission denied)".format(name)
+    return "{} cannot be read ({})".format(
+        name, os.strerror(error.errno) if error.errno else error)
+
+
+def specs_modified(repo: Path = REPO_ROOT) -> Dict[str, str]:
+    """Return how the grading tree and libraries differ from the shipped.
+
+    The result maps a path to "changed", "missing" or "extra" (see
+    kata.manifest); it is empty when nothing grading depends on changed.
+    """
+    return manifest.tampering(repo)
 
 
 def file_checks(step: Step, copy: Path,
-                too_large: Sequence[str]) -> List[Check]:
-    """Return a check per Python file of the step: is it there?"""
+                refused: Mapping[str, str]) -> List[Check]:
+    """Return a check per file of the step that snapshot may refuse.
+
+    A Python file must be there; any file of the step snapshot refused
+    (README.md included) fails with the reason it was refused.
+    """
     checks = []
     for name in step.files:
-        if not name.endswith(".py"):
-            continue
-        if name in too_large:
+        if name in refused:
             checks.append(Check(name + " is present", "files", False,
-                                "{} is larger than {} bytes; it was not "
-                                "graded".format(name, MAX_FILE_BYTES)))
+                                refused[name]))
+        elif not name.endswith(".py"):
+            continue
         elif (copy / name).is_file():
             checks.append(Check(name + " is present", "files", True))
         else:
@@ -345,7 +456,7 @@ def _style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
             for name in names}
 
 
-def _task(step: Step, copy: Path, too_large: Sequence[str],
+def _task(step: Step, copy: Path, too_large: Mapping[str, str],
           problems: Dict[str, List[style.StyleProblem]],
           result: Optional[specrun.SpecResult]) -> TaskResult:
     """Assemble the checks of one task."""

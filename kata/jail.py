@@ -61,6 +61,8 @@ DENIED_CALLS = (
     "personality", "uselib", "nfsservctl")
 CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000,
                          0x10000000, 0x20000000, 0x40000000, 0x00000080)
+INSTALL_HINT = ("install bubblewrap (Debian and Ubuntu: apt-get install "
+                "bubblewrap) and allow unprivileged user namespaces")
 PROTECTIONS = ("namespaces", "seccomp", "cgroup memory", "cgroup pids")
 
 
@@ -250,6 +252,9 @@ class Jail:
                        "PYTHONDONTWRITEBYTECODE": "1",
                        "PYTHONHASHSEED": "0",
                        "KATA_SUBMISSION": str(submission)}
+        # The kata's own tests steer their fixture submissions this way.
+        environment.update({key: value for key, value in os.environ.items()
+                            if key.startswith("KATA_SELFTEST_")})
         if not self.isolated:
             environment["PYTHONPATH"] = str(SUBJECT_PACKAGE.parent)
         fds = [inside.fileno()] + ([program.fileno()] if program else [])
@@ -271,7 +276,12 @@ class Jail:
         command = [str(bwrap()), "--unshare-all", "--unshare-user",
                    "--disable-userns",
                    "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-                   "--hostname", "subject"]
+                   "--hostname", "subject",
+                   # The mounts over /tmp and /dev come first, so that a
+                   # runtime or venv kept under /tmp is bound on top.
+                   "--proc", "/proc", "--dev", "/dev",
+                   "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
+                   "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm"]
         for folder in SYSTEM_DIRS:
             if os.path.islink(folder):
                 command += ["--symlink", os.readlink(folder), folder]
@@ -286,14 +296,14 @@ class Jail:
             "--ro-bind", str(SUBJECT_PACKAGE), INSIDE_SUBJECT,
             "--ro-bind", str(submission), INSIDE_SUBMISSION,
             "--bind", str(self.scratch), INSIDE_SCRATCH,
-            "--proc", "/proc", "--dev", "/dev",
-            "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
-            "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm",
             "--remount-ro", "/",
             "--chdir", INSIDE_SCRATCH,
             "--setenv", "KATA_SUBMISSION", INSIDE_SUBMISSION,
             "--setenv", "PYTHONPATH", os.path.dirname(INSIDE_SUBJECT),
             "--setenv", "HOME", "/tmp"]
+        for key, value in os.environ.items():
+            if key.startswith("KATA_SELFTEST_"):
+                command += ["--setenv", key, value]
         if program is not None:
             command += ["--seccomp", str(program.fileno())]
         command += ["--", sys.executable, "-m", "subject.zygote",
@@ -306,6 +316,9 @@ class Jail:
         """Set the jail's limits; runs in the child before exec."""
         if self._cgroups is not None:
             self._cgroups.enter()
+        # A write past the file size limit then fails with EFBIG, which the
+        # student's code sees as an OSError, instead of killing the process.
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
         resource.setrlimit(resource.RLIMIT_FSIZE,
                            (FILE_SIZE_LIMIT, FILE_SIZE_LIMIT))
@@ -341,6 +354,8 @@ class Jail:
             self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             pass
+        if not self.isolated:
+            _kill_descendants(self.process.pid)
         for sender in (lambda: os.killpg(self.process.pid, signal.SIGKILL),
                        self.process.kill):
             try:
@@ -352,8 +367,22 @@ class Jail:
             self._cgroups.remove()
 
 
+def _kill_descendants(pid: int) -> None:
+    """Kill every process below pid (the zygote adopts its tests' orphans)."""
+    import psutil
+    try:
+        victims = psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return
+    for victim in victims:
+        try:
+            victim.kill()
+        except psutil.Error:
+            pass
+
+
 def _python_folders() -> Sequence[str]:
-    """Return the folders the Python runtime and the venv's libraries are in."""
+    """Return the folders of the Python runtime and the venv's libraries."""
     folders = {os.path.realpath(sys.base_prefix), os.path.realpath(sys.prefix)}
     for entry in sys.path:
         if entry and "site-packages" in entry:

@@ -13,6 +13,7 @@ imported or evaluated here; a malformed, oversized or late answer raises a
 import json
 import os
 import stat
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Sequence
@@ -27,6 +28,9 @@ SCRATCH_FILE_LIMIT = 16 * 1024 * 1024
 REMOTE_DUNDERS = {"__table__", "__tablename__", "__name__", "__doc__",
                   "__module__", "__qualname__"}
 ENVIRONMENT_KEY = "KATA_SUBJECT"
+# The judge's deadline (time.monotonic()), set by the grading for each run.
+DEADLINE_KEY = "KATA_DEADLINE"
+DEADLINE_MARGIN = 0.5
 
 
 class SubjectBroke(Exception):
@@ -113,20 +117,27 @@ class Connection:
 
     def request(self, operation: str, *arguments: Any,
                 seconds: Optional[float] = None, doing: str = "") -> Any:
-        """Send one request and return its answer as data or a proxy."""
+        """Send one request and return its answer as data or a proxy.
+
+        The answer may take seconds (the connection's default when None),
+        and never longer than the judge's own deadline allows.
+        """
         doing = doing or operation
         if self.broken:
             raise SubjectBroke(self.broken)
+        allowed = self.call_seconds if seconds is None else seconds
+        deadline = os.environ.get(DEADLINE_KEY)
+        if deadline:
+            allowed = max(0.1, min(allowed, float(deadline) - DEADLINE_MARGIN
+                                   - time.monotonic()))
         try:
             self.channel.send([operation, *arguments])
-            answer, _ = self.channel.receive(
-                timeout=self.call_seconds if seconds is None else seconds)
+            answer, _ = self.channel.receive(timeout=allowed)
         except wire.ChannelTimeout:
             self.timed_out = True
-            self.broken = ("{} did not finish within {:.0f} s: an endless "
-                           "loop, or a wait for input?".format(
-                               doing, self.call_seconds if seconds is None
-                               else seconds))
+            self.broken = ("timed out: {} did not finish within {:.0f} s "
+                           "(an endless loop, or a wait for input?)".format(
+                               doing, allowed))
             self.close()
             raise SubjectBroke(self.broken) from None
         except wire.ChannelClosed:
@@ -183,12 +194,14 @@ class Connection:
 class Remote:
     """A proxy for an object that stays in the subject."""
 
-    __slots__ = ("_connection", "_handle")
+    __slots__ = ("_connection", "_handle", "_label")
 
-    def __init__(self, connection: Connection, handle: wire.Handle) -> None:
-        """Stand for the subject's object of handle."""
+    def __init__(self, connection: Connection, handle: wire.Handle,
+                 label: str = "") -> None:
+        """Stand for the subject's object of handle, named label."""
         object.__setattr__(self, "_connection", connection)
         object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_label", label)
 
     def _request(self, operation: str, *arguments: Any,
                  doing: str = "") -> Any:
@@ -201,12 +214,15 @@ class Remote:
         if name.startswith("__") and name not in REMOTE_DUNDERS:
             raise AttributeError(name)
         try:
-            return self._request("getattr", name,
-                                 doing="reading ." + name)
+            value = self._request("getattr", name,
+                                  doing="reading ." + name)
         except SubjectFailure as failure:
             if failure.kind == "no-attribute":
                 raise AttributeError(name) from None
             raise
+        if isinstance(value, Remote):
+            object.__setattr__(value, "_label", name)
+        return value
 
     def __setattr__(self, name: str, value: Any) -> None:
         """Refuse: a spec changes the subject only through spies."""
@@ -214,8 +230,9 @@ class Remote:
 
     def __call__(self, *arguments: Any, **keywords: Any) -> Any:
         """Call the object in the subject."""
+        label = object.__getattribute__(self, "_label") or self.type_name
         return self._request("call", list(arguments), keywords,
-                             doing="the call of " + self.type_name)
+                             doing="the call of " + label)
 
     def __getitem__(self, key: Any) -> Any:
         """Return self[key] from the subject."""
@@ -268,7 +285,7 @@ class Remote:
 
     @property
     def type_name(self) -> str:
-        """Return the short name of the object's class (of a class: its own)."""
+        """Return the short name of the object's class (a class: its own)."""
         handle = object.__getattribute__(self, "_handle")
         names = handle.types[1:] if handle.is_class else handle.types
         return names[0].rsplit(".", 1)[-1] if names else "?"
@@ -331,7 +348,8 @@ class SubjectLink:
             return None
         fields = json.loads(text)
         return cls(int(fields["control_fd"]), Path(fields["scratch"]),
-                   Path(fields["judge"]), str(fields["inside_scratch"]), bool(fields["isolated"]),
+                   Path(fields["judge"]), str(fields["inside_scratch"]),
+                   bool(fields["isolated"]),
                    list(fields["missing"]))
 
     def inside(self, folder: Path) -> str:

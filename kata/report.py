@@ -5,15 +5,17 @@ from typing import Any, Dict, List
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from kata.grading import Check, Grade, TaskResult
+from kata.grading import Check, Grade, TaskResult, one_line
 
 KINDS = ("files", "style", "spec")
+# How many modified paths the text report's banner names.
+BANNER_PATHS = 10
 
 
 def to_dict(grade: Grade) -> Dict[str, Any]:
     """Return the grade as plain data, the shape of the --json report."""
     return {
-        "submission": grade.submission,
+        "submission": one_line(grade.submission),
         "tasks": [_task_dict(task) for task in grade.tasks],
         "score": grade.score,
         "tasks_passed": sum(task.passed for task in grade.tasks),
@@ -22,6 +24,7 @@ def to_dict(grade: Grade) -> Dict[str, Any]:
         "checks_total": len(grade.checks),
         "isolation": grade.isolation,
         "specs_modified": grade.specs_modified,
+        "tampering": [one_line(path) for path in sorted(grade.tampering)],
     }
 
 
@@ -36,15 +39,16 @@ def _task_dict(task: TaskResult) -> Dict[str, Any]:
         "works": task.kind_passed("files") and task.kind_passed("spec"),
         "style_ok": task.kind_passed("style"),
         "timed_out": task.timed_out,
-        "checks": [{"name": check.name, "kind": check.kind,
-                    "passed": check.passed, "message": check.message}
+        "checks": [{"name": one_line(check.name), "kind": check.kind,
+                    "passed": check.passed,
+                    "message": one_line(check.message)}
                    for check in task.checks],
     }
 
 
 def to_json(grade: Grade) -> str:
     """Return the JSON report."""
-    return json.dumps(to_dict(grade), indent=2)
+    return json.dumps(to_dict(grade), indent=2, ensure_ascii=True)
 
 
 def to_junit(grade: Grade) -> str:
@@ -53,10 +57,11 @@ def to_junit(grade: Grade) -> str:
     for task in grade.tasks:
         cases = []
         for check in task.checks:
-            case = TestCase(check.name, classname="{}.{}".format(
+            case = TestCase(one_line(check.name), classname="{}.{}".format(
                 task.step.name, check.kind))
             if not check.passed:
-                case.add_failure_info(message=check.message or "failed")
+                case.add_failure_info(
+                    message=one_line(check.message) or "failed")
             cases.append(case)
         suites.append(TestSuite("task {:02d} {}".format(
             task.step.number, task.step.title), cases))
@@ -80,13 +85,13 @@ def failure_lines(failed: List[Check]) -> List[str]:
     lines: List[str] = []
     shown: Dict[str, int] = {}
     for check in failed:
-        message = check.message or "failed"
+        message = one_line(check.message) or "failed"
         if message in shown:
             shown[message] += 1
             continue
         shown[message] = 0
         lines.append("       x [{}] {}: {}".format(
-            check.kind, check.name, message))
+            check.kind, one_line(check.name), message))
     for message, repeats in shown.items():
         if repeats:
             lines.append("       x ... and {} more check(s) failing for "
@@ -98,10 +103,9 @@ def failure_lines(failed: List[Check]) -> List[str]:
 
 def to_text(grade: Grade, show_output: bool = False) -> str:
     """Return the human report: a line per task, the failures under it."""
-    lines: List[str] = ["Grading {}".format(grade.submission)]
-    if grade.specs_modified:
-        lines.append("warning: the specs in tests/ differ from the committed "
-                     "ones; this grade may not be the official one")
+    banner = tampering_banner(grade)
+    lines: List[str] = [banner] if banner else []
+    lines.append("Grading {}".format(one_line(grade.submission)))
     width = max(len(task.step.title) for task in grade.tasks) + 3
     for task in grade.tasks:
         passed = sum(check.passed for check in task.checks)
@@ -115,11 +119,26 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
             lines.append("       read {}".format(task.step.readme_ref))
         if failed and show_output and task.output_tail.strip():
             lines.append("       output of the run:")
-            lines.extend("       | " + line
-                         for line in task.output_tail.splitlines()[-15:])
+            tail = task.output_tail.rstrip("\n").split("\n")[-15:]
+            lines.extend("       | " + one_line(line) for line in tail)
     tasks_passed = sum(task.passed for task in grade.tasks)
     checks = grade.checks
     lines.append("Score: {}/{} tasks passed ({}%), {}/{} checks passed".format(
         tasks_passed, len(grade.tasks), grade.score,
         sum(check.passed for check in checks), len(checks)))
+    if banner:
+        lines.append(banner)
     return "\n".join(lines)
+
+
+def tampering_banner(grade: Grade) -> str:
+    """Return the warning line of a modified grading tree, or ""."""
+    if not grade.tampering:
+        return ""
+    paths = sorted(grade.tampering)
+    shown = ", ".join("{} {}".format(one_line(path), grade.tampering[path])
+                      for path in paths[:BANNER_PATHS])
+    if len(paths) > BANNER_PATHS:
+        shown += ", and {} more".format(len(paths) - BANNER_PATHS)
+    return ("WARNING: the grading tree was modified: {}; this grade may not "
+            "be the official one".format(shown))

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional
 
 from tqdm import tqdm
 
-from kata import grading, report
+from kata import grading, jail, report
 from kata.steps import STEPS, SUBMISSION_FILES
 
 SEARCH_DEPTH = 4
@@ -152,6 +152,11 @@ def run(arguments: argparse.Namespace) -> int:
     roster_dir: Path = arguments.folder
     if not roster_dir.is_dir():
         raise UsageError("{} is not a folder".format(roster_dir))
+    if not jail.bwrap_works() and not arguments.allow_unisolated:
+        raise UsageError(
+            "roster refuses to grade without the sandbox, and bubblewrap "
+            "cannot run here: {} (or pass --allow-unisolated to run every "
+            "student's code unconfined)".format(jail.INSTALL_HINT))
     students = find_students(roster_dir.resolve())
     if arguments.only:
         chosen = [item for item in students if item.name == arguments.only]

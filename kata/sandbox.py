@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Run a judge in a forked child process, and end it, and all it started, surely.
+"""Run a judge in a forked child, and end it and all it started, surely.
 
 A judge (a step's pytest run, see ``specrun.py``) executes no student code:
 that runs in the submission's jail (``jail.py``). A judge still gets a

@@ -10,7 +10,6 @@ file. A run that ends without its closing line (a crash, a time-out) has
 failed, whatever its exit status.
 """
 import gc
-import importlib
 import json
 import os
 import shutil
@@ -22,8 +21,10 @@ from pathlib import Path
 from typing import (Any, Callable, Dict, Hashable, List, Optional,
                     Sequence, Tuple)
 
-from kata import sandbox
-from kata.remote import ENVIRONMENT_KEY
+import pytest
+
+from kata import pytest_internals, sandbox
+from kata.remote import DEADLINE_KEY, ENVIRONMENT_KEY
 from kata.steps import REPO_ROOT, STEPS, Step
 
 DEFAULT_TIMEOUT = 30.0
@@ -68,12 +69,9 @@ def preload() -> None:
     import sqlalchemy.ext.declarative  # noqa: F401
     import sqlalchemy.orm  # noqa: F401
     import werkzeug.serving  # noqa: F401
-    from _pytest.config import default_plugins
-
     import _hypothesis_pytestplugin  # noqa: F401
 
-    for plugin in default_plugins:
-        importlib.import_module("_pytest." + plugin)
+    pytest_internals.import_default_plugins()
 
     # Forked children share these objects; a full collection in a child
     # would touch, and so copy, every page of them.
@@ -145,22 +143,18 @@ class _WarmSession:
 
     def __init__(self, steps: Sequence[Step], extra: Sequence[str]) -> None:
         """Configure pytest and collect the specs of steps."""
-        from _pytest.config import _prepareconfig
-        from _pytest.main import Session
-
         # The one plugin the specs need is named below: scanning every
         # installed package for pytest plugins costs more than a spec run.
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         specs = sorted({str(step.spec) for step in steps})
-        self.config = _prepareconfig(
+        self.config = pytest_internals.configured(
             [*specs, "--impl", str(REPO_ROOT / "solution"),
              "--capture=no", "-p", "no:terminal", "-p", "no:cacheprovider",
              "-p", "no:faulthandler", "-p", "_hypothesis_pytestplugin",
              "-W", "ignore::pytest.PytestAssertRewriteWarning",
              "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pytest.ini"),
              *extra])
-        self.config._do_configure()
-        self.session = Session.from_config(self.config)
+        self.session = pytest.Session.from_config(self.config)
         self.config.hook.pytest_sessionstart(session=self.session)
         self.config.hook.pytest_collection(session=self.session)
         self.items: Dict[str, List[Any]] = {}
@@ -175,22 +169,16 @@ class _WarmSession:
     def run(self, step: Step, submission: Path, scratch: Path,
             results: Path) -> int:
         """Run one step's tests against submission; this is the child."""
-        from _pytest.tmpdir import TempPathFactory
-
         writer = _ResultWriter(results)
         config = self.config
         config.option.impl = str(submission)
-        config.option.basetemp = str(scratch / "tmp")
-        config._tmp_path_factory = TempPathFactory.from_config(
-            config, _ispytest=True)
+        pytest_internals.use_basetemp(config, scratch / "tmp")
         config.pluginmanager.register(writer, "kata-results")
         items = self.items.get(str(step.spec), [])
         if not items:
             writer.pytest_collectreport(_CollectFailure(
                 "the spec {} has no tests".format(step.spec.name)))
-        self.session.items = items
-        self.session.testscollected = len(items)
-        config.hook.pytest_runtestloop(session=self.session)
+        pytest_internals.run_items(self.session, items)
         writer.close(0)
         return 0
 
@@ -220,10 +208,12 @@ def warm_session(steps: Sequence[Step], extra: Sequence[str]) -> _WarmSession:
 
 
 def _pytest_body(session: _WarmSession, step: Step, submission: Path,
-                 scratch: Path, results: Path, subject: str) -> int:
+                 scratch: Path, results: Path, subject: str,
+                 deadline: float) -> int:
     """Run the step's spec from the warm session; this is the child."""
     os.chdir(str(scratch))
     os.environ[ENVIRONMENT_KEY] = subject
+    os.environ[DEADLINE_KEY] = repr(deadline)
     return session.run(step, submission, scratch, results)
 
 
@@ -306,11 +296,12 @@ def _launch(job: SpecJob, folder: Path, timeout: Optional[float],
     limit = time_limit(job.step, timeout)
     session = warm_session([job.step], extra)
     subject = job.subject()
+    deadline = time.monotonic() + limit
     run = sandbox.start(
         lambda: _pytest_body(session, job.step, job.submission, scratch,
-                             folder / "results.jsonl", subject),
+                             folder / "results.jsonl", subject, deadline),
         str(folder / "output.txt"))
-    return _Pending(job, run, time.monotonic() + limit, folder)
+    return _Pending(job, run, deadline, folder)
 
 
 def probe_limit(timeout: Optional[float]) -> float:
@@ -359,24 +350,18 @@ def _read_result(entry: _Pending, outcome: sandbox.Outcome) -> SpecResult:
             if record.get("exit_code") not in (0, 1) and not result.checks:
                 result.problem = "the spec did not run (pytest exit " \
                     "status {})".format(record.get("exit_code"))
+    result.timed_out = result.timed_out or any(
+        check.message.startswith("timed out") for check in result.checks)
     result.output_tail = _tail(entry.folder / "output.txt")
     result.last_started = last_started
     if not result.completed:
-        output = entry.folder / "output.txt"
-        flooded = output.exists() and \
-            output.stat().st_size >= sandbox.OUTPUT_LIMIT_BYTES
-        result.problem = _why_incomplete(outcome, last_started, flooded)
+        result.problem = _why_incomplete(outcome, last_started)
     return result
 
 
-def _why_incomplete(outcome: sandbox.Outcome, last_started: str,
-                    flooded: bool) -> str:
+def _why_incomplete(outcome: sandbox.Outcome, last_started: str) -> str:
     """Explain, in a sentence, why a run did not report all its results."""
     during = " during {}".format(last_started) if last_started else ""
-    if flooded:
-        return ("the run printed more than {} MB of output{} and could not "
-                "go on: does the submission print in a loop?".format(
-                    sandbox.OUTPUT_LIMIT_BYTES // 2 ** 20, during))
     if outcome.timed_out:
         return ("timed out after {:.0f} s{}: the submission hangs (an "
                 "endless loop, a server started at import, or a wait for "

@@ -11,7 +11,8 @@ from kata.steps import REPO_ROOT
 # The student's rules that make sense for any Python file; G7, G8 and G10
 # are about the exercise's own modules.
 RULES = ("G1", "G2", "G3", "G4", "G5", "G6")
-FOLDERS = ("kata", "kata/starter", "tests", "selftest", "bench", "solution")
+FOLDERS = ("kata", "kata/subject", "kata/starter", "tests", "selftest",
+           "bench", "solution")
 OWN_FILES: List[Path] = [
     path for folder in FOLDERS
     for path in sorted((REPO_ROOT / folder).glob("*.py"))]

@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, Phase, settings
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kata.jail import Jail  # noqa: E402
-from kata.remote import SubjectLink  # noqa: E402
+from kata.remote import SubjectLink, read_scratch_file  # noqa: E402
 from kata.steps import REPO_ROOT, step_of_spec  # noqa: E402
 from spec_support import Submission, explain_failure  # noqa: E402
 
@@ -47,6 +47,8 @@ settings.register_profile(
 settings.load_profile("kata")
 
 FAST_BCRYPT_ROUNDS = 4
+OUTPUT_LIMIT = 64 * 1024 * 1024
+OUTPUT_SHOWN = 2000
 _real_gensalt = bcrypt.gensalt
 
 
@@ -129,7 +131,22 @@ def fresh_submission(request: pytest.FixtureRequest,
     yield make
     for child in made:
         child.connection.close()
+        show_output(request.node.name, child.workdir)
         shutil.rmtree(str(child.workdir), ignore_errors=True)
+
+
+def show_output(test: str, workdir: Path) -> None:
+    """Print the end of what the student's code printed during a test.
+
+    The grading keeps the end of a run's output for --show-output.
+    """
+    printed = read_scratch_file(workdir, "output.txt", OUTPUT_LIMIT)
+    if not printed:
+        return
+    print("[output of {}]".format(test))
+    if len(printed) > OUTPUT_SHOWN:
+        print("[{} bytes of output cut]".format(len(printed) - OUTPUT_SHOWN))
+    print(printed[-OUTPUT_SHOWN:].decode("utf-8", "replace"))
 
 
 @pytest.fixture

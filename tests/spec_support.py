@@ -357,7 +357,7 @@ class Submission:
         return self._construct("auth", "Auth")
 
     def _construct(self, module_name: str, name: str) -> Remote:
-        """Call a class of the submission, failing if the constructor raises."""
+        """Call a class of the submission; fail if the constructor raises."""
         kind = self.get(module_name, name)
         try:
             return kind()
@@ -459,7 +459,7 @@ class Submission:
                            len(out), time.monotonic() - started)
 
     def database(self) -> Optional[bytes]:
-        """Return the bytes of the test's a.db, read without following links."""
+        """Return the bytes of the test's a.db, never following a link."""
         return read_scratch_file(self.workdir, "a.db", DATABASE_LIMIT)
 
     @contextlib.contextmanager

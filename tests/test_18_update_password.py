@@ -4,9 +4,11 @@ import uuid
 from typing import Any, Dict
 
 import bcrypt
+import pytest
 from hypothesis import assume, given, strategies as st
 
-from spec_support import unless_value_error, Submission, as_bytes, short
+from spec_support import (unless_value_error, Remote, RemoteError,
+                          Submission, as_bytes, short)
 
 EMAIL = "bob@example.com"
 OTHER = "alice@example.com"
@@ -21,15 +23,40 @@ PASSWORDS = st.text(
     min_size=1, max_size=18)
 
 
-def auth_with_users(submission: Submission, *emails: str) -> Any:
+def auth_with_users(submission: Submission, *emails: str) -> Remote:
     """Return a fresh Auth() on which the emails are registered with OLD."""
     for name in ("register_user", "valid_login", "get_reset_password_token",
                  "update_password"):
         submission.get("auth", "Auth." + name)
     auth = submission.auth()
     for email in emails:
-        auth.register_user(email, OLD)
+        try:
+            auth.register_user(email, OLD)
+        except RemoteError as error:
+            pytest.fail("setting up: register_user({!r}, ...) (step 5) "
+                        "raised {}".format(email, error.describe()),
+                        pytrace=False)
     return auth
+
+
+def token_of(auth: Remote, email: str) -> Any:
+    """Return a reset token of email (step 16), failing if the call raises."""
+    try:
+        return auth.get_reset_password_token(email)
+    except RemoteError as error:
+        pytest.fail("setting up: get_reset_password_token({!r}) (step 16) "
+                    "raised {}".format(email, error.describe()),
+                    pytrace=False)
+
+
+def update(auth: Remote, token: Any, password: str) -> Any:
+    """Call update_password with a valid token, failing if it raises."""
+    try:
+        return auth.update_password(token, password)
+    except RemoteError as error:  # an error of student code is a finding
+        pytest.fail("update_password(<a valid reset token>, {!r}) must set "
+                    "the new password; it raised {}".format(
+                        password, error.describe()), pytrace=False)
 
 
 def stored_hashes(submission: Submission, *emails: str) -> Dict[str, Any]:
@@ -38,21 +65,21 @@ def stored_hashes(submission: Submission, *emails: str) -> Dict[str, Any]:
         "hashed_password") for email in emails}
 
 
-def logs_in(auth: Any, email: str, password: str) -> bool:
+def logs_in(auth: Remote, email: str, password: str) -> bool:
     """Return what valid_login answers, failing clearly if it raises."""
     try:
         return bool(auth.valid_login(email, password))
-    except Exception as error:  # a broken stored hash makes checkpw raise
+    except RemoteError as error:  # a broken stored hash makes checkpw raise
         assert False, (
             "after update_password, valid_login({!r}, {!r}) raised {}: {}; "
             "the stored hashed_password must be a bcrypt hash".format(
-                email, password, type(error).__name__, error))
+                email, password, error.name, error.message))
 
 
 def test_unknown_token_raises_value_error(submission: Submission) -> None:
     """A token that belongs to nobody raises ValueError."""
     auth = auth_with_users(submission, EMAIL, OTHER)
-    auth.get_reset_password_token(EMAIL)
+    token_of(auth, EMAIL)
     before = stored_hashes(submission, EMAIL, OTHER)
     instead = unless_value_error(
         lambda: auth.update_password(str(uuid.uuid4()), NEW))
@@ -67,7 +94,7 @@ def test_unknown_token_raises_value_error(submission: Submission) -> None:
 def test_none_token_changes_no_password(submission: Submission) -> None:
     """None as the token raises ValueError and resets nobody's password."""
     auth = auth_with_users(submission, EMAIL, OTHER, THIRD)
-    auth.get_reset_password_token(THIRD)
+    token_of(auth, THIRD)
     before = stored_hashes(submission, EMAIL, OTHER, THIRD)
     instead = unless_value_error(lambda: auth.update_password(None, NEW))
     after = stored_hashes(submission, EMAIL, OTHER, THIRD)
@@ -86,8 +113,8 @@ def test_none_token_changes_no_password(submission: Submission) -> None:
 def test_returns_none(submission: Submission) -> None:
     """A valid token is accepted and the method returns None."""
     auth = auth_with_users(submission, EMAIL)
-    token = auth.get_reset_password_token(EMAIL)
-    result = auth.update_password(token, NEW)
+    token = token_of(auth, EMAIL)
+    result = update(auth, token, NEW)
     assert result is None, (
         "update_password must return None; it returned {}".format(
             short(result)))
@@ -96,7 +123,7 @@ def test_returns_none(submission: Submission) -> None:
 def test_stores_only_a_bcrypt_hash(submission: Submission) -> None:
     """The stored hashed_password is a bcrypt hash of the new password."""
     auth = auth_with_users(submission, EMAIL)
-    auth.update_password(auth.get_reset_password_token(EMAIL), NEW)
+    update(auth, token_of(auth, EMAIL), NEW)
     stored = (submission.stored_user(EMAIL) or {}).get("hashed_password")
     assert as_bytes(stored) != NEW.encode("utf-8"), (
         "update_password must store only the bcrypt hash of the new "
@@ -114,7 +141,7 @@ def test_stores_only_a_bcrypt_hash(submission: Submission) -> None:
 def test_new_password_logs_in_old_does_not(submission: Submission) -> None:
     """After the reset, valid_login accepts the new password only."""
     auth = auth_with_users(submission, EMAIL)
-    auth.update_password(auth.get_reset_password_token(EMAIL), NEW)
+    update(auth, token_of(auth, EMAIL), NEW)
     assert logs_in(auth, EMAIL, NEW), (
         "after update_password, valid_login must accept the new password")
     assert not logs_in(auth, EMAIL, OLD), (
@@ -124,8 +151,8 @@ def test_new_password_logs_in_old_does_not(submission: Submission) -> None:
 def test_token_is_cleared(submission: Submission) -> None:
     """The used token is set to NULL in a.db."""
     auth = auth_with_users(submission, EMAIL)
-    token = auth.get_reset_password_token(EMAIL)
-    auth.update_password(token, NEW)
+    token = token_of(auth, EMAIL)
+    update(auth, token, NEW)
     stored = (submission.stored_user(EMAIL) or {}).get("reset_token")
     assert stored is None, (
         "after update_password, the user's reset_token must be NULL in a.db "
@@ -135,8 +162,8 @@ def test_token_is_cleared(submission: Submission) -> None:
 def test_token_cannot_be_used_twice(submission: Submission) -> None:
     """A second reset with the same token raises ValueError."""
     auth = auth_with_users(submission, EMAIL)
-    token = auth.get_reset_password_token(EMAIL)
-    auth.update_password(token, NEW)
+    token = token_of(auth, EMAIL)
+    update(auth, token, NEW)
     before = stored_hashes(submission, EMAIL)
     instead = unless_value_error(
         lambda: auth.update_password(token, "third password"))
@@ -152,10 +179,10 @@ def test_token_cannot_be_used_twice(submission: Submission) -> None:
 def test_other_users_are_untouched(submission: Submission) -> None:
     """Only the token's user changes; another user keeps hash and token."""
     auth = auth_with_users(submission, OTHER, EMAIL)
-    theirs = auth.get_reset_password_token(OTHER)
-    mine = auth.get_reset_password_token(EMAIL)
+    theirs = token_of(auth, OTHER)
+    mine = token_of(auth, EMAIL)
     before = submission.stored_user(OTHER) or {}
-    auth.update_password(mine, NEW)
+    update(auth, mine, NEW)
     after = submission.stored_user(OTHER) or {}
     assert after.get("hashed_password") == before.get("hashed_password"), (
         "update_password with {}'s token must not change the password of "
@@ -171,7 +198,7 @@ def test_any_new_password_replaces_the_old(submission: Submission,
     """For any new password, it logs in afterwards and the old does not."""
     assume(password != OLD)
     auth = auth_with_users(submission, EMAIL)
-    auth.update_password(auth.get_reset_password_token(EMAIL), password)
+    update(auth, token_of(auth, EMAIL), password)
     assert logs_in(auth, EMAIL, password), (
         "after update_password with the new password {!r}, valid_login must "
         "accept it".format(password))

@@ -61,9 +61,9 @@ def test_invalid_token_is_forbidden(submission: Submission,
     """A token that belongs to nobody gets 403 and changes nothing."""
     client, _ = set_up(submission)
     before = stored_hashes(submission)
-    response = reset(submission, client, {"email": EMAIL,
-                              "reset_token": BAD_TOKENS[kind],
-                              "new_password": NEW})
+    response = reset(submission, client, {
+        "email": EMAIL, "reset_token": BAD_TOKENS[kind],
+        "new_password": NEW})
     assert response.status_code == 403, (
         "PUT /reset_password with an invalid ({}) reset_token {} must answer "
         "403; it answered {}".format(kind, short(BAD_TOKENS[kind]),
@@ -92,8 +92,8 @@ def test_missing_token_is_forbidden(submission: Submission) -> None:
 def test_valid_token_answers_200(submission: Submission) -> None:
     """A valid token gets 200 with the email and 'Password updated'."""
     client, token = set_up(submission)
-    response = reset(submission, client, {"email": EMAIL, "reset_token": token,
-                              "new_password": NEW})
+    response = reset(submission, client, {
+        "email": EMAIL, "reset_token": token, "new_password": NEW})
     assert response.status_code == 200, (
         "PUT /reset_password with a valid reset_token must answer 200; it "
         "answered {}".format(response.status_code))
@@ -108,8 +108,9 @@ def test_valid_token_answers_200(submission: Submission) -> None:
 def test_new_password_logs_in(submission: Submission) -> None:
     """After the reset, POST /sessions accepts the new password only."""
     client, token = set_up(submission)
-    status = reset(submission, client, {"email": EMAIL, "reset_token": token,
-                            "new_password": NEW}).status_code
+    status = reset(submission, client, {
+        "email": EMAIL, "reset_token": token,
+        "new_password": NEW}).status_code
     assert status == 200, (
         "PUT /reset_password with a valid reset_token must answer 200; it "
         "answered {}".format(status))
@@ -126,14 +127,16 @@ def test_new_password_logs_in(submission: Submission) -> None:
 def test_token_serves_once(submission: Submission) -> None:
     """A second PUT with the same token gets 403 and changes nothing."""
     client, token = set_up(submission)
-    status = reset(submission, client, {"email": EMAIL, "reset_token": token,
-                            "new_password": NEW}).status_code
+    status = reset(submission, client, {
+        "email": EMAIL, "reset_token": token,
+        "new_password": NEW}).status_code
     assert status == 200, (
         "PUT /reset_password with a valid reset_token must answer 200; it "
         "answered {}".format(status))
     before = stored_hashes(submission)
-    response = reset(submission, client, {"email": EMAIL, "reset_token": token,
-                              "new_password": "third password"})
+    response = reset(submission, client, {
+        "email": EMAIL, "reset_token": token,
+        "new_password": "third password"})
     assert response.status_code == 403, (
         "a reset token serves once: a second PUT /reset_password with it "
         "must answer 403; it answered {}".format(response.status_code))

@@ -50,10 +50,11 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         super().__init__(address, _Forward)
 
 
-def start(target: str) -> None:
-    """Fork the relay: 127.0.0.1:5000 and [::1]:5000 to target."""
-    if os.fork():
-        return
+def start(target: str) -> int:
+    """Fork the relay: 127.0.0.1:5000 and [::1]:5000 to target; its pid."""
+    pid = os.fork()
+    if pid:
+        return pid
     try:
         servers = [_Server(("127.0.0.1", PORT), target, socket.AF_INET)]
         try:
@@ -69,3 +70,4 @@ def start(target: str) -> None:
     finally:
         sys.stdout.flush()
         os._exit(0)
+    return 0  # never reached: the relay has exited

@@ -100,7 +100,7 @@ class Objects:
         if kind in PLAIN:
             if kind is int and not INT_RANGE[0] <= value <= INT_RANGE[1]:
                 return self.handle(value)
-            return value
+            return _utf8(value) if kind is str else value
         if isinstance(value, (str, bytes)) and not isinstance(value, type):
             # A subclass (SQLAlchemy's quoted_name, say) travels as its
             # plain value: the judge compares data, never the subclass.
@@ -160,7 +160,16 @@ def _text(value: Any, how: Any = str) -> str:
         text = "<{} failed: {}>".format(how.__name__, type(error).__name__)
     if type(text) is not str:
         text = "<not a string>"
-    return text[:TEXT_LIMIT]
+    return _utf8(text[:TEXT_LIMIT])
+
+
+def _utf8(text: str) -> str:
+    """Return text that UTF-8 can carry: lone surrogates spelled out."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def where(error: BaseException) -> Optional[str]:
@@ -255,6 +264,9 @@ class Subject:
             except wire.ChannelClosed:
                 return
             answer = self.answer(request)
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
             try:
                 self.channel.send(answer)
             except wire.ChannelClosed:
@@ -279,8 +291,8 @@ class Subject:
         except Refused as refusal:
             return ["failed", {"kind": refusal.kind, "text": refusal.text}]
         except SystemExit as error:
-            return ["failed", {"kind": "exit", "text": _text(error.code,
-                                                              repr)}]
+            return ["failed", {"kind": "exit",
+                               "text": _text(error.code, repr)}]
         except BaseException as error:  # student code raised: an answer
             return ["raised", error_record(error)]
 

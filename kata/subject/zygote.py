@@ -16,11 +16,13 @@ import select
 import signal
 import socket
 import sys
-from typing import Any, Dict, List
+from typing import Any, Collection, Dict, List
 
 from . import relay, wire
 
 PR_SET_CHILD_SUBREAPER = 36
+# Children of the zygote that no test owns and that must live on: the relay.
+KEEP: List[int] = []
 
 
 def preload() -> None:
@@ -78,8 +80,10 @@ def child(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
         os.dup2(output, 2)
         os.close(output)
         os.close(nothing)
-        sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
-        sys.stderr = sys.__stderr__ = open(2, "w", closefd=False)
+        sys.stdout = sys.__stdout__ = open(1, "w", closefd=False,
+                                           buffering=1)
+        sys.stderr = sys.__stderr__ = open(2, "w", closefd=False,
+                                           buffering=1)
         if options.get("fast_bcrypt", True):
             fast_bcrypt()
         from . import serve
@@ -102,6 +106,28 @@ def kill_group(pid: int) -> None:
             target()
         except OSError:
             pass
+
+
+def kill_strays(keep: Collection[int]) -> None:
+    """Kill the zygote's children that serve no live test.
+
+    They are orphans a test left behind (a process in a session of its
+    own, say), adopted by the zygote as subreaper.
+    """
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in keep:
+            continue
+        try:
+            with open("/proc/{}/stat".format(entry)) as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:
+            try:
+                os.kill(int(entry), signal.SIGKILL)
+            except OSError:
+                pass
 
 
 def reap() -> None:
@@ -127,6 +153,7 @@ def run(control_fd: int) -> None:
             if fd in lifelines:
                 kill_group(lifelines.pop(fd))
                 os.close(fd)
+                kill_strays([*lifelines.values(), *KEEP])
                 reap()
         if control.sock.fileno() not in ready:
             continue
@@ -158,7 +185,7 @@ def main() -> None:
     control_fd = int(sys.argv[1])
     preload()
     if len(sys.argv) > 2:
-        relay.start(sys.argv[2])
+        KEEP.append(relay.start(sys.argv[2]))
     subreaper()
     run(control_fd)
 
