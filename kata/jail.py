@@ -250,8 +250,9 @@ class Jail:
                        str(inside.fileno())]
         environment = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8",
                        "PYTHONDONTWRITEBYTECODE": "1",
-                       "PYTHONHASHSEED": "0",
-                       "KATA_SUBMISSION": str(submission)}
+                       "PYTHONHASHSEED": "0"}
+        if not self.isolated:
+            environment["KATA_SUBMISSION"] = str(submission)
         # The kata's own tests steer their fixture submissions this way.
         environment.update({key: value for key, value in os.environ.items()
                             if key.startswith("KATA_SELFTEST_")})
@@ -280,8 +281,14 @@ class Jail:
                    # The mounts over /tmp and /dev come first, so that a
                    # runtime or venv kept under /tmp is bound on top.
                    "--proc", "/proc", "--dev", "/dev",
+                   # Kernel settings stay read-only: the subject's uid may
+                   # map to root outside, and /proc/sys checks uids only.
+                   "--ro-bind", "/proc/sys", "/proc/sys",
                    "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
                    "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm"]
+        if os.path.exists("/proc/sysrq-trigger"):
+            command += ["--ro-bind", "/proc/sysrq-trigger",
+                        "/proc/sysrq-trigger"]
         for folder in SYSTEM_DIRS:
             if os.path.islink(folder):
                 command += ["--symlink", os.readlink(folder), folder]
@@ -346,6 +353,10 @@ class Jail:
 
     def close(self) -> None:
         """End the zygote and everything in the jail."""
+        if not self.isolated:
+            # No PID namespace to take them along: end the zygote's
+            # descendants (it adopts its tests' orphans) while it lives.
+            _kill_descendants(self.process.pid)
         try:
             self.control.close()
         except OSError:
@@ -354,8 +365,6 @@ class Jail:
             self.process.wait(timeout=2)
         except subprocess.TimeoutExpired:
             pass
-        if not self.isolated:
-            _kill_descendants(self.process.pid)
         for sender in (lambda: os.killpg(self.process.pid, signal.SIGKILL),
                        self.process.kill):
             try:

@@ -716,25 +716,6 @@ def test_exit_2_on_a_usage_error(arguments: List[str]) -> None:
     assert done.stderr.strip() and "Traceback" not in done.stderr
 
 
-def test_changed_specs_are_noticed(tmp_path: Path) -> None:
-    """A grade says so when the specs differ from the committed ones."""
-    assert grading.specs_modified(tmp_path) is None  # not a git checkout
-    spec = tmp_path / "tests" / "test_00_user_model.py"
-    spec.parent.mkdir()
-    spec.write_text("def test_nothing() -> None:\n    assert True\n")
-    for command in (["init", "-q"], ["add", "."],
-                    ["-c", "user.name=k", "-c", "user.email=k@k",
-                     "commit", "-qm", "specs"]):
-        subprocess.run(["git", "-C", str(tmp_path), *command], check=True)
-    assert grading.specs_modified(tmp_path) is False
-    spec.write_text("def test_nothing() -> None:\n    pass\n")
-    assert grading.specs_modified(tmp_path) is True
-    graded = grading.grade(SOLUTION_DIR, [step(0)], timeout=RUN_LIMIT)
-    graded.specs_modified = True
-    assert "the specs in tests/ differ from the committed ones" in \
-        report.to_text(graded)
-
-
 @pytest.mark.skipif(not ISOLATE, reason="needs bubblewrap")
 def test_run_cannot_write_outside_its_own_folder(tmp_path: Path) -> None:
     """Absolute paths do not let student code reach the original folder."""

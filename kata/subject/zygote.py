@@ -151,7 +151,13 @@ def run(control_fd: int) -> None:
         reap()
         for fd in ready:
             if fd in lifelines:
-                kill_group(lifelines.pop(fd))
+                pid = lifelines.pop(fd)
+                kill_group(pid)
+                try:
+                    # Once it is gone its orphans are ours, to be killed.
+                    os.waitpid(pid, 0)
+                except ChildProcessError:
+                    pass
                 os.close(fd)
                 kill_strays([*lifelines.values(), *KEEP])
                 reap()
