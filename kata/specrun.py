@@ -13,7 +13,6 @@ import gc
 import json
 import os
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field

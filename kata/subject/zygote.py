@@ -26,7 +26,11 @@ KEEP: List[int] = []
 
 
 def preload() -> None:
-    """Import, once, what the student's modules are expected to use."""
+    """Import, once, what the student's modules are expected to use.
+
+    The imports are for their side effect: every test's child is forked
+    with these modules already loaded.
+    """
     import bcrypt  # noqa: F401
     import flask  # noqa: F401
     import requests  # noqa: F401
