@@ -156,3 +156,18 @@ def test_only_regrades_one_student_and_updates_the_outputs(
     data = json.loads((tmp_path / "reports.json").read_text())
     students: List[str] = [entry["student"] for entry in data["students"]]
     assert students == sorted(before)
+
+
+def test_roster_refuses_to_grade_unconfined(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture) -> None:
+    """Without the sandbox, roster refuses unless told --allow-unisolated."""
+    from kata import jail
+    monkeypatch.setattr(jail, "bwrap_works", lambda: False)
+    folder = tmp_path / "class"
+    (folder / "alice").mkdir(parents=True)
+    assert cli.main(["roster", str(folder), "--jobs", "1"]) == cli.EXIT_USAGE
+    assert "--allow-unisolated" in capsys.readouterr().err
+    code = cli.main(["roster", str(folder), "--jobs", "1",
+                     "--allow-unisolated"])
+    assert code != cli.EXIT_USAGE
