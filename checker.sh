@@ -28,5 +28,8 @@ if ! command -v bwrap >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-ge
 fi
 
 export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
+# The kata is imported from here, never from a folder of the same name in
+# the current directory (Python 3.11 and later honour this).
+export PYTHONSAFEPATH=1
 export PYTHONDONTWRITEBYTECODE=1
 exec "$venv/bin/python" -m kata "$@"

@@ -122,11 +122,22 @@ def host_targets() -> List[Path]:
             REPO_ROOT, REPO_ROOT / "kata", runtime, *sites]
 
 
+def names_in(folder: Path) -> List[str]:
+    """Return the names in a host folder (none where this user may not look).
+
+    An attack running as the same user cannot list such a folder either.
+    """
+    try:
+        return os.listdir(str(folder))
+    except OSError:
+        return []
+
+
 def host_state() -> Dict[str, Any]:
     """Return what the attacks could change on the host, to compare."""
     planted = sorted(
-        str(folder / name) for folder in host_targets() if folder.is_dir()
-        for name in os.listdir(str(folder))
+        str(folder / name) for folder in host_targets()
+        for name in names_in(folder)
         if name.startswith(HOST_NAME_PREFIX) or name in (
             "sitecustomize.py", "usercustomize.py", "kata_forge.py",
             "kata-hostile.pth"))
