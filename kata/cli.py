@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="regrade one student and update the outputs")
     roster.add_argument("--timeout", type=float, default=None,
                         help="time limit of one task's run, in seconds")
+    roster.add_argument("--credit", choices=("own", "integrated"),
+                        default="own",
+                        help="what the gradebook counts: each task's own "
+                             "code (default), or the student's whole stack")
     roster.add_argument("--allow-unisolated", action="store_true",
                         help="grade even where the sandbox cannot run "
                              "(student code then runs unconfined)")

@@ -5,7 +5,9 @@ A task passes when every one of its checks passes. Checks come in three
 kinds, kept apart in every report: ``files`` (the task's files are there),
 ``style`` (rules G1-G10 on those files) and ``spec`` (the step's spec).
 """
+import ast
 import errno
+import functools
 import os
 import re
 import shutil
@@ -13,15 +15,21 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence
+from typing import (Callable, Collection, Dict, Iterable, List, Mapping,
+                    Optional, Sequence, Tuple, Union)
 
-from kata import jail, manifest, specrun, style
+from kata import jail, manifest, splice, specrun, style
 from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
 
 MAX_FILE_BYTES = 1024 * 1024
+# How many modules of its own, besides the exercise files, a submission's
+# files may import and have graded; the ones past it are refused.
+MAX_EXTRA_MODULES = 20
 # Which rules apply to which files; G7 concerns the Flask app only.
 PYTHON_RULES = ("G1", "G2", "G3", "G4", "G5", "G6", "G8", "G10")
 APP_RULES = PYTHON_RULES[:6] + ("G7",) + PYTHON_RULES[6:]
+# A module of the folder that the exercise files import: G1-G6.
+EXTRA_MODULE_RULES = PYTHON_RULES[:6]
 # Characters a report must not carry as they are: control characters
 # (terminal escapes could rewrite an instructor's screen; a carriage return
 # or a tab could fake a line), bidirectional marks and overrides (they
@@ -85,11 +93,24 @@ class TaskResult:
     timed_out: bool = False
     seconds: float = 0.0
     output_tail: str = ""
+    # The spec checks of the student's whole stack, where the task's own
+    # verdict comes from its code among the reference (kata/splice.py).
+    integrated_checks: List[Check] = field(default_factory=list)
+    blocked_by: Optional[int] = None
+    note: str = ""
 
     @property
     def passed(self) -> bool:
-        """Tell whether every check of the task passed."""
+        """Tell whether every check of the task passed: its own verdict."""
         return all(check.passed for check in self.checks)
+
+    @property
+    def integrated_passed(self) -> bool:
+        """Tell whether the task passes with the student's whole stack."""
+        if not self.integrated_checks:
+            return self.passed
+        return self.kind_passed("files") and self.kind_passed("style") and \
+            all(check.passed for check in self.integrated_checks)
 
     def kind_passed(self, kind: str) -> bool:
         """Tell whether every check of one kind passed."""
@@ -108,6 +129,9 @@ class Grade:
     # kata.manifest.tampering.
     tampering: Dict[str, str] = field(default_factory=dict)
     ignored: List[str] = field(default_factory=list)
+    # The modules of the submission folder, besides the exercise files,
+    # that those import and that were copied and graded, e.g. wrappers.py.
+    extra_modules: List[str] = field(default_factory=list)
 
     @property
     def specs_modified(self) -> bool:
@@ -128,28 +152,153 @@ class Grade:
         return round(100.0 * earned / total, 1) if total else 0.0
 
     @property
+    def score_integrated(self) -> float:
+        """Return the percentage of points earned with the whole stack."""
+        total = sum(task.step.points for task in self.tasks)
+        earned = sum(task.step.points for task in self.tasks
+                     if task.integrated_passed)
+        return round(100.0 * earned / total, 1) if total else 0.0
+
+    @property
     def passed(self) -> bool:
         """Tell whether every graded task passed."""
         return all(task.passed for task in self.tasks)
 
 
-def snapshot(submission: Path, destination: Path) -> Dict[str, str]:
+class Snapshot(Dict[str, str]):
+    """Why each refused file of a submission was refused, by name.
+
+    It also names, in extra_modules, the modules besides the exercise files
+    that were copied because the exercise files import them.
+    """
+
+    def __init__(self) -> None:
+        """Start with nothing refused and no extra module."""
+        super().__init__()
+        self.extra_modules: List[str] = []
+
+
+def snapshot(submission: Path, destination: Path) -> Snapshot:
     """Copy the submission's own files into destination.
 
-    Only the files of the exercise are copied (junk such as a.db, caches or
-    a virtualenv is left alone), and only regular files: a symbolic link is
-    not followed, a FIFO, a device or a folder is not opened, nor is more
-    than MAX_FILE_BYTES read. Return why each refused file was refused, by
-    name; a missing file is not refused, just absent from the copy.
+    Only the files of the exercise are copied, and the modules of the
+    folder that they import, directly or transitively (junk such as a.db,
+    caches, a virtualenv or a module nothing imports is left alone), and
+    only regular files: a symbolic link is not followed, a FIFO, a device
+    or a folder is not opened, nor is more than MAX_FILE_BYTES read. Return
+    why each refused file was refused, by name; a missing file is not
+    refused, just absent from the copy. The copied extra modules are listed,
+    sorted, in the result's extra_modules.
     """
     destination.mkdir(parents=True, exist_ok=True)
-    refused = {}
+    refused = Snapshot()
     for name in SUBMISSION_FILES:
         reason = _copy_regular_file(submission / name, destination / name,
                                     name)
         if reason is not None:
             refused[name] = reason
+    # Each copied Python file is scanned for the modules it imports; a
+    # module of the folder is a plain x.py at its top: a package (a folder
+    # x/) is not looked for, nor is a module of a subfolder. A name with no
+    # x.py in the folder is a library's (or a missing module, which the
+    # spec run reports); an x.py that shadows a library is the submission's.
+    queue = [name for name in SUBMISSION_FILES if name.endswith(".py")]
+    considered = set(SUBMISSION_FILES)
+    while queue:
+        scanned = queue.pop(0)
+        if scanned in refused:
+            continue
+        for module in _imported_modules(destination / scanned):
+            name = module + ".py"
+            if name in considered or not _lexists(submission / name):
+                continue
+            considered.add(name)
+            if len(considered) - len(SUBMISSION_FILES) > MAX_EXTRA_MODULES:
+                refused[name] = (
+                    "{} was not copied: at most {} modules besides the "
+                    "exercise files are graded".format(name,
+                                                       MAX_EXTRA_MODULES))
+                continue
+            reason = _copy_regular_file(submission / name,
+                                        destination / name, name)
+            if reason is not None:
+                refused[name] = reason
+            elif (destination / name).is_file():
+                refused.extra_modules.append(name)
+                queue.append(name)
+    refused.extra_modules.sort()
     return refused
+
+
+def _lexists(path: Path) -> bool:
+    """Tell whether path names anything, a broken symbolic link included."""
+    try:
+        os.lstat(str(path))
+    except (OSError, ValueError):
+        return False
+    return True
+
+
+def _imported_modules(path: Path) -> Tuple[str, ...]:
+    """Return the top-level modules a Python file imports, e.g. wrappers.
+
+    ``import x.y`` and ``from x.y import z`` give x; a relative import
+    gives nothing. A file that cannot be read or parsed imports nothing.
+    """
+    try:
+        info = os.lstat(str(path))
+    except (OSError, ValueError):
+        return ()
+    if not stat.S_ISREG(info.st_mode):
+        return ()
+    return _parsed_imports(str(path), info.st_mtime_ns, info.st_size)
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_imports(path: str, mtime_ns: int, size: int) -> Tuple[str, ...]:
+    """Parse one file of a copy for its imports; cached by path and times.
+
+    The modification time and the size are part of the key so that a file
+    changed since is read again.
+    """
+    try:
+        with open(path, "rb") as stream:
+            source = stream.read(MAX_FILE_BYTES + 1)
+        tree = ast.parse(source, path)
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return ()
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name.split(".")[0] for alias in node.names)
+        elif (isinstance(node, ast.ImportFrom) and not node.level
+              and node.module):
+            modules.add(node.module.split(".")[0])
+    return tuple(sorted(modules))
+
+
+def imported_extra_modules(copy: Path, names: Iterable[str],
+                           known: Collection[str]) -> List[str]:
+    """Return the extra modules that files of a copy import, sorted.
+
+    The files are names (exercise files of copy); their imports are
+    followed, directly and transitively, through the modules of known (the
+    extra modules snapshot copied or refused). A module of known that the
+    copy lacks (it was refused) is listed but not followed, nor is another
+    exercise file: what it imports goes with its own tasks.
+    """
+    found: List[str] = []
+    queue = [name for name in names if name.endswith(".py")]
+    seen = set(queue)
+    while queue:
+        for module in _imported_modules(copy / queue.pop(0)):
+            name = module + ".py"
+            if name in seen or name in SUBMISSION_FILES or name not in known:
+                continue
+            seen.add(name)
+            found.append(name)
+            queue.append(name)
+    return sorted(found)
 
 
 def _copy_regular_file(source: Path, target: Path,
@@ -247,7 +396,9 @@ def file_checks(step: Step, copy: Path,
     """Return a check per file of the step that snapshot may refuse.
 
     A Python file must be there; any file of the step snapshot refused
-    (README.md included) fails with the reason it was refused.
+    (README.md included) fails with the reason it was refused, and so does
+    a module of the folder that the step's files import but that snapshot
+    refused (a symbolic link, say).
     """
     checks = []
     for name in step.files:
@@ -262,13 +413,21 @@ def file_checks(step: Step, copy: Path,
             checks.append(Check(name + " is present", "files", False,
                                 "{} is missing from the submission".format(
                                     name)))
+    extras = [name for name in refused if name not in SUBMISSION_FILES]
+    for name in imported_extra_modules(copy, step.files, extras):
+        checks.append(Check(name + " is present", "files", False,
+                            refused[name]))
     return checks
 
 
 def style_checks(step: Step, copy: Path,
                  problems: Dict[str, List[style.StyleProblem]],
                  ) -> List[Check]:
-    """Return a check per rule per file of the step."""
+    """Return a check per rule per file of the step.
+
+    The modules of the folder that the step's files import (those of
+    problems, see _style_problems) are checked too, under G1-G6.
+    """
     checks = []
     for name in step.files:
         if name == "README.md":
@@ -280,6 +439,12 @@ def style_checks(step: Step, copy: Path,
         rules = APP_RULES if name == "app.py" else PYTHON_RULES
         for rule in rules:
             found = [problem for problem in problems.get(name, [])
+                     if problem.rule == rule]
+            checks.append(_rule_check(name, rule, found))
+    extras = [name for name in problems if name not in SUBMISSION_FILES]
+    for name in imported_extra_modules(copy, step.files, extras):
+        for rule in EXTRA_MODULE_RULES:
+            found = [problem for problem in problems[name]
                      if problem.rule == rule]
             checks.append(_rule_check(name, rule, found))
     return checks
@@ -348,15 +513,21 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                 problems[index] = _style_problems(copies[index], steps,
                                                   min_doc_words)
 
-        def subject(index: int) -> Callable[[], str]:
+        variants = [_variants(copy, work / str(index) / "variants", steps,
+                              too_large[index].extra_modules)
+                    for index, copy in enumerate(copies)]
+
+        def subject(index: int, variant: Optional[str] = None
+                    ) -> Callable[[], str]:
             """Return the starter of submission index's jail."""
             def link() -> str:
                 """Start the jail on first use; return its link."""
                 if index not in jails:
-                    jails[index] = jail.Jail(copies[index],
-                                             work / str(index), isolate)
+                    jails[index] = jail.Jail(
+                        copies[index], work / str(index), isolate,
+                        variants=work / str(index) / "variants")
                     confinement[index] = describe_confinement(jails[index])
-                return jails[index].link().to_environment()
+                return jails[index].link(variant).to_environment()
             return link
 
         specrun.preload()
@@ -370,16 +541,31 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
         for job in spec_jobs:
             remaining[job.key[0]] += 1
 
-        def done(job: specrun.SpecJob) -> None:
-            """Count a finished run; end a fully graded submission's jail."""
+        def done(job: specrun.SpecJob, result: specrun.SpecResult
+                 ) -> List[specrun.SpecJob]:
+            """Count a finished run; judge a failing step on its own code.
+
+            A step that fails with the student's whole stack runs again
+            with its own code among the reference; once a submission is
+            fully graded its jail ends.
+            """
             check_style()
-            index = job.key[0]
+            index, number = job.key[0], job.key[1]
             remaining[index] -= 1
+            more = []
+            variant = variants[index].get(number)
+            if len(job.key) == 2 and not spec_passed(result) and \
+                    isinstance(variant, Path):
+                more.append(specrun.SpecJob(
+                    (index, number, "own"), job.step, variant,
+                    subject(index, variant.name)))
+                remaining[index] += 1
             if remaining[index] == 0:
                 if index in jails:
                     jails.pop(index).close()
                 if on_graded is not None:
                     on_graded(index)
+            return more
 
         for index, count in remaining.items():
             if count == 0 and on_graded is not None:
@@ -390,12 +576,15 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             check_style()
         modified = specs_modified()
         return [Grade(str(submission),
-                      [_task(step, copies[index], too_large[index],
-                             problems[index] or {},
-                             results.get((index, step.number)))
-                       for step in steps],
+                      _charged([_task(step, copies[index], too_large[index],
+                                      problems[index] or {},
+                                      results.get((index, step.number)),
+                                      results.get((index, step.number,
+                                                   "own")),
+                                      variants[index].get(step.number))
+                                for step in steps]),
                       confinement.get(index, describe_confinement(None)),
-                      modified)
+                      modified, extra_modules=too_large[index].extra_modules)
                 for index, submission in enumerate(submissions)]
     finally:
         for running in jails.values():
@@ -425,6 +614,62 @@ def spec_results(folder: Path, steps: Sequence[Step], jobs: int = 2,
         shutil.rmtree(str(work), ignore_errors=True)
 
 
+def spec_passed(result: Optional[specrun.SpecResult]) -> bool:
+    """Tell whether a spec run completed and every test passed."""
+    return (result is not None and result.completed and not result.problem
+            and bool(result.checks)
+            and all(check.passed for check in result.checks))
+
+
+def _variants(copy: Path, folder: Path, steps: Sequence[Step],
+              extra_modules: Sequence[str]) -> Dict[int, Union[Path, str]]:
+    """Write each step's spliced submission; return it, or why not, by step.
+
+    A step whose spliced code is the submission's own needs no variant and
+    is left out.
+    """
+    found: Dict[int, Union[Path, str]] = {}
+    folder.mkdir(parents=True, exist_ok=True)
+    for step in steps:
+        destination = folder / "{:02d}".format(step.number)
+        try:
+            files = splice.spliced_files(step, copy)
+        except splice.SpliceError as error:
+            found[step.number] = str(error)
+            continue
+        if all((copy / name).is_file() and
+               (copy / name).read_bytes() == text.encode()
+               for name, text in files.items()):
+            continue
+        splice.write_spliced(step, copy, destination, extra_modules)
+        found[step.number] = destination
+    return found
+
+
+def _charged(tasks: List[TaskResult]) -> List[TaskResult]:
+    """Name, for a task right on its own but not in the stack, what to fix."""
+    for task in tasks:
+        if not task.passed or task.integrated_passed:
+            continue
+        earlier = [other for other in tasks
+                   if other.step.number < task.step.number
+                   and not other.passed]
+        if earlier:
+            first = earlier[0]
+            reason = next((check.message for check in first.checks
+                           if not check.passed), "")
+            task.blocked_by = first.step.number
+            task.note = "works once step {} is fixed{}".format(
+                first.step.number, ": " + one_line(reason) if reason else "")
+        else:
+            reason = next((check.message for check in task.integrated_checks
+                           if not check.passed), "")
+            task.note = ("works among the reference code, but not with "
+                         "your whole stack{}".format(
+                             ": " + one_line(reason) if reason else ""))
+    return tasks
+
+
 def describe_confinement(running: Optional[jail.Jail]) -> str:
     """Say in words how a submission's code was confined."""
     if running is None:
@@ -449,8 +694,15 @@ def expected_cost(step: Step) -> int:
 
 def _style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
                     ) -> Dict[str, List[style.StyleProblem]]:
-    """Return the style problems of every file the steps concern."""
+    """Return the style problems of every file the steps concern.
+
+    The modules of the folder that those files import, which snapshot
+    copied, are among them.
+    """
     names = sorted({name for step in steps for name in step.files})
+    copied = [path.name for path in copy.glob("*.py")
+              if path.name not in SUBMISSION_FILES]
+    names += imported_extra_modules(copy, names, copied)
     return {name: (style.check_readme(copy) if name == "README.md"
                    else style.check_file(copy, name, min_doc_words))
             for name in names}
@@ -458,12 +710,26 @@ def _style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
 
 def _task(step: Step, copy: Path, too_large: Mapping[str, str],
           problems: Dict[str, List[style.StyleProblem]],
-          result: Optional[specrun.SpecResult]) -> TaskResult:
-    """Assemble the checks of one task."""
+          result: Optional[specrun.SpecResult],
+          own: Optional[specrun.SpecResult] = None,
+          variant: Union[Path, str, None] = None) -> TaskResult:
+    """Assemble the checks of one task.
+
+    own is the run of the step's code among the reference, made when the
+    whole stack fails; variant is its folder, or why it could not be made.
+    """
     task = TaskResult(step)
-    task.checks = (file_checks(step, copy, too_large)
-                   + style_checks(step, copy, problems)
-                   + spec_checks(result))
+    integrated = spec_checks(result)
+    ruled = file_checks(step, copy, too_large) + style_checks(
+        step, copy, problems)
+    task.checks = ruled + (spec_checks(own) if own is not None
+                           else integrated)
+    if own is not None:
+        task.integrated_checks = integrated
+    elif isinstance(variant, str) and not spec_passed(result):
+        task.note = ("judged on your whole stack only: this step's code "
+                     "could not be run among the reference code ({})"
+                     .format(variant))
     if result is not None:
         task.timed_out = result.timed_out
         task.seconds = result.seconds

@@ -36,6 +36,7 @@ SUBJECT_PACKAGE = Path(__file__).resolve().parent / "subject"
 INSIDE_SUBJECT = "/opt/kata/subject"
 INSIDE_SUBMISSION = "/submission"
 INSIDE_SCRATCH = "/scratch"
+INSIDE_VARIANTS = "/variants"
 MEMORY_LIMIT_BYTES = 4 * 1024 ** 3
 PROCESS_LIMIT = 128
 CPU_SECONDS = 900
@@ -212,7 +213,8 @@ class Jail:
     """One submission's subject zygote, in its sandbox."""
 
     def __init__(self, submission: Path, folder: Path,
-                 isolate: bool = True, relay: bool = True) -> None:
+                 isolate: bool = True, relay: bool = True,
+                 variants: Optional[Path] = None) -> None:
         """Start the zygote on a submission folder (a copy, when grading).
 
         In folder, ``subject/`` is the scratch space the jail may write (the
@@ -220,8 +222,11 @@ class Jail:
         the judge's own, and ``subject-output.txt`` receives whatever the
         subject prints outside a test. With isolate false, or where
         bubblewrap cannot run, the subject runs unconfined and ``missing``
-        lists every protection.
+        lists every protection. variants, if given, holds other versions of
+        the code (``kata/splice.py``), which a test may ask for by name.
         """
+        self.submission = submission
+        self.variants = variants
         self.scratch = folder / "subject"
         self.judge = folder / "judge"
         self.scratch.mkdir(parents=True)
@@ -302,6 +307,8 @@ class Jail:
         command += [
             "--ro-bind", str(SUBJECT_PACKAGE), INSIDE_SUBJECT,
             "--ro-bind", str(submission), INSIDE_SUBMISSION,
+            *(["--ro-bind", str(self.variants), INSIDE_VARIANTS]
+              if self.variants is not None else []),
             "--bind", str(self.scratch), INSIDE_SCRATCH,
             "--remount-ro", "/",
             "--chdir", INSIDE_SCRATCH,
@@ -345,11 +352,23 @@ class Jail:
             return str(folder)
         return str(Path(INSIDE_SCRATCH) / relative)
 
-    def link(self) -> SubjectLink:
-        """Return what a judge needs to reach this jail's zygote."""
+    def link(self, variant: Optional[str] = None) -> SubjectLink:
+        """Return what a judge needs to reach this jail's zygote.
+
+        With variant, the tests run that version of the code (a folder of
+        ``variants``) instead of the submission.
+        """
+        if variant is None:
+            code = INSIDE_SUBMISSION if self.isolated else str(
+                self.submission)
+        elif self.variants is None:
+            raise ValueError("this jail holds no variants")
+        else:
+            code = (INSIDE_VARIANTS if self.isolated else str(
+                self.variants)) + "/" + variant
         return SubjectLink(self.control.fileno(), self.scratch, self.judge,
                            self.inside_path(self.scratch), self.isolated,
-                           self.missing)
+                           self.missing, code)
 
     def close(self) -> None:
         """End the zygote and everything in the jail."""

@@ -12,11 +12,18 @@ every spec must accept. Both are TOML files of the same shape::
     file = "db.py"
     old = '''...'''                # text of solution/db.py, found exactly once
     new = '''...'''
+
+An edit may also create a file that solution/ does not have, a module of
+the submission's own that an exercise file imports: its ``old`` is empty
+and its ``new`` is the whole file, for example ``file = "wrappers.py"``,
+``old = ""``, ``new = '''#!/usr/bin/env python3 ...'''``. A created Python
+file is made executable (mode 0o755), like the solution's; another gets
+0o644. The file is a plain name in the submission folder, no subfolder.
 """
 import shutil
 import sys
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import List, Optional, Tuple
 
 from kata.steps import SOLUTION_DIR, SUBMISSION_FILES
@@ -54,6 +61,9 @@ class Overlay:
             shutil.copy2(source / name, destination / name)
         for edit in self.edits:
             target = destination / edit.file
+            if not edit.old and edit.file not in SUBMISSION_FILES:
+                self._create(target, edit)
+                continue
             text = target.read_text()
             found = text.count(edit.old)
             if found != 1:
@@ -62,6 +72,18 @@ class Overlay:
                                      self.name, found, edit.file))
             target.write_text(text.replace(edit.old, edit.new))
         return destination
+
+    def _create(self, target: Path, edit: Edit) -> None:
+        """Write the new file of an edit whose old text is empty."""
+        if PurePosixPath(edit.file).name != edit.file or \
+                edit.file in ("", ".", ".."):
+            raise ValueError("overlay {}: {} is not a plain file name"
+                             .format(self.name, edit.file))
+        if target.exists() or target.is_symlink():
+            raise ValueError("overlay {}: {} is created twice".format(
+                self.name, edit.file))
+        target.write_text(edit.new)
+        target.chmod(0o755 if edit.file.endswith(".py") else 0o644)
 
 
 def load(kind: str) -> List[Overlay]:

@@ -330,6 +330,7 @@ class SubjectLink:
     inside_scratch: str
     isolated: bool
     missing: List[str]
+    code: str = ""
 
     def to_environment(self) -> str:
         """Return the link as the text of an environment variable."""
@@ -338,7 +339,8 @@ class SubjectLink:
                            "judge": str(self.judge),
                            "inside_scratch": self.inside_scratch,
                            "isolated": self.isolated,
-                           "missing": self.missing})
+                           "missing": self.missing,
+                           "code": self.code})
 
     @classmethod
     def from_environment(cls) -> Optional["SubjectLink"]:
@@ -350,7 +352,7 @@ class SubjectLink:
         return cls(int(fields["control_fd"]), Path(fields["scratch"]),
                    Path(fields["judge"]), str(fields["inside_scratch"]),
                    bool(fields["isolated"]),
-                   list(fields["missing"]))
+                   list(fields["missing"]), str(fields.get("code", "")))
 
     def inside(self, folder: Path) -> str:
         """Return the path under which the subject sees a scratch folder."""
@@ -367,7 +369,8 @@ class SubjectLink:
         try:
             wire.Channel(control).send(
                 ["spawn", {"cwd": self.inside(workdir),
-                           "fast_bcrypt": fast_bcrypt}],
+                           "fast_bcrypt": fast_bcrypt,
+                           "code": self.code}],
                 [theirs.fileno(), their_lifeline.fileno()])
         except wire.ProtocolError:
             ours.close()

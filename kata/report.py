@@ -19,12 +19,16 @@ def to_dict(grade: Grade) -> Dict[str, Any]:
         "tasks": [_task_dict(task) for task in grade.tasks],
         "score": grade.score,
         "tasks_passed": sum(task.passed for task in grade.tasks),
+        "tasks_passed_integrated": sum(task.integrated_passed
+                                       for task in grade.tasks),
+        "score_integrated": grade.score_integrated,
         "tasks_total": len(grade.tasks),
         "checks_passed": sum(check.passed for check in grade.checks),
         "checks_total": len(grade.checks),
         "isolation": grade.isolation,
         "specs_modified": grade.specs_modified,
         "tampering": [one_line(path) for path in sorted(grade.tampering)],
+        "extra_modules": [one_line(name) for name in grade.extra_modules],
     }
 
 
@@ -39,11 +43,19 @@ def _task_dict(task: TaskResult) -> Dict[str, Any]:
         "works": task.kind_passed("files") and task.kind_passed("spec"),
         "style_ok": task.kind_passed("style"),
         "timed_out": task.timed_out,
-        "checks": [{"name": one_line(check.name), "kind": check.kind,
-                    "passed": check.passed,
-                    "message": one_line(check.message)}
-                   for check in task.checks],
+        "integrated_passed": task.integrated_passed,
+        "blocked_by": task.blocked_by,
+        "note": one_line(task.note),
+        "checks": _checks(task.checks),
+        "integrated_checks": _checks(task.integrated_checks),
     }
+
+
+def _checks(checks: List[Check]) -> List[Dict[str, Any]]:
+    """Return checks as plain data."""
+    return [{"name": one_line(check.name), "kind": check.kind,
+             "passed": check.passed, "message": one_line(check.message)}
+            for check in checks]
 
 
 def to_json(grade: Grade) -> str:
@@ -70,6 +82,8 @@ def to_junit(grade: Grade) -> str:
 
 def _verdict(task: TaskResult) -> str:
     """Return a phrase that tells "broken" from "works, but badly styled"."""
+    if task.passed and not task.integrated_passed:
+        return "pass (its own code; not yet with your whole stack)"
     if task.passed:
         return "pass"
     works = task.kind_passed("files") and task.kind_passed("spec")
@@ -106,6 +120,10 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
     banner = tampering_banner(grade)
     lines: List[str] = [banner] if banner else []
     lines.append("Grading {}".format(one_line(grade.submission)))
+    if grade.extra_modules:
+        lines.append("Also graded: {} (imported by the exercise files)"
+                     .format(", ".join(one_line(name)
+                                       for name in grade.extra_modules)))
     width = max(len(task.step.title) for task in grade.tasks) + 3
     for task in grade.tasks:
         passed = sum(check.passed for check in task.checks)
@@ -113,6 +131,14 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
             task.step.number, task.step.title.ljust(width, "."), passed,
             len(task.checks), _verdict(task)))
         failed = [check for check in task.checks if not check.passed]
+        if task.note:
+            lines.append("       note: {}".format(one_line(task.note)))
+        if task.integrated_checks and not task.integrated_passed:
+            broken = [check for check in task.integrated_checks
+                      if not check.passed]
+            lines.append("       with your whole stack: {}/{} spec checks "
+                         "fail".format(len(broken),
+                                       len(task.integrated_checks)))
         lines.extend(failure_lines(failed))
         if failed and not any(check.message.endswith("README.md)")
                               for check in failed):
@@ -126,6 +152,12 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
     lines.append("Score: {}/{} tasks passed ({}%), {}/{} checks passed".format(
         tasks_passed, len(grade.tasks), grade.score,
         sum(check.passed for check in checks), len(checks)))
+    integrated = sum(task.integrated_passed for task in grade.tasks)
+    if integrated != tasks_passed:
+        lines.append("With your whole stack: {}/{} tasks pass ({}%); a "
+                     "task's own code counts for the score".format(
+                         integrated, len(grade.tasks),
+                         grade.score_integrated))
     if banner:
         lines.append(banner)
     return "\n".join(lines)

@@ -74,8 +74,14 @@ def find_students(roster: Path) -> List[Student]:
 
 
 def gradebook_rows(students: List[Student],
-                   reports: Dict[str, Dict[str, Any]]) -> List[List[str]]:
-    """Return the CSV rows: a header, then a row per student."""
+                   reports: Dict[str, Dict[str, Any]],
+                   credit: str = "own") -> List[List[str]]:
+    """Return the CSV rows: a header, then a row per student.
+
+    credit "own" counts each task's own verdict; "integrated" counts the
+    verdict of the student's whole stack.
+    """
+    key = "integrated_passed" if credit == "integrated" else "passed"
     header = ["student", "submission"] + [
         "task {:02d}".format(item.number) for item in STEPS] + [
         "tasks passed", "score"]
@@ -86,11 +92,16 @@ def gradebook_rows(students: List[Student],
             rows.append([student.name, "not found"] + [""] * len(STEPS)
                         + ["0", "0.0"])
             continue
-        verdicts = {task["task"]: "pass" if task["passed"] else "fail"
-                    for task in data["tasks"]}
+        verdicts = {task["task"]: "pass" if task.get(key, task["passed"])
+                    else "fail" for task in data["tasks"]}
+        if credit == "integrated":
+            totals = [str(data.get("tasks_passed_integrated",
+                                   data["tasks_passed"])),
+                      str(data.get("score_integrated", data["score"]))]
+        else:
+            totals = [str(data["tasks_passed"]), str(data["score"])]
         rows.append([student.name, data["submission"]] + [
-            verdicts.get(item.number, "") for item in STEPS] + [
-            str(data["tasks_passed"]), str(data["score"])])
+            verdicts.get(item.number, "") for item in STEPS] + totals)
     return rows
 
 
@@ -195,7 +206,7 @@ def _write_outputs(arguments: argparse.Namespace, students: List[Student],
                    not_found: List[str]) -> None:
     """Write the CSV gradebook and the JSON reports that were asked for."""
     if arguments.csv:
-        rows = gradebook_rows(students, reports)
+        rows = gradebook_rows(students, reports, arguments.credit)
         if arguments.only:
             # Keep the other students' rows as the earlier run wrote them.
             earlier = _previous_csv(arguments.csv)

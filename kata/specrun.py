@@ -242,18 +242,20 @@ class _Pending:
 
 def run_specs(jobs: Sequence[SpecJob], parallel: int,
               timeout: Optional[float] = None, extra: Sequence[str] = (),
-              on_done: Optional[Callable[[SpecJob], None]] = None,
+              on_done: Optional[Callable[[SpecJob, SpecResult],
+                                         Sequence[SpecJob]]] = None,
               ) -> Dict[Hashable, SpecResult]:
-    """Run specs, at most parallel at a time, each on a new copy.
+    """Run specs, at most parallel at a time.
 
-    Return the result of every job by its key; on_done is called as each
-    job finishes.
+    Return the result of every job by its key. on_done(job, result) is
+    called as each job finishes; the jobs it returns run next.
     """
     sandbox.become_subreaper()
     if jobs:
         warm_session([job.step for job in jobs], extra)
     work = Path(tempfile.mkdtemp(prefix="kata-specs-", dir=SCRATCH_ROOT))
     queue = list(enumerate(jobs))
+    numbers = len(queue)
     pending: List[_Pending] = []
     results: Dict[Hashable, SpecResult] = {}
     try:
@@ -269,11 +271,14 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int,
                 continue
             entry, outcome = finished
             pending.remove(entry)
-            results[entry.job.key] = _read_result(entry, outcome)
+            result = _read_result(entry, outcome)
+            results[entry.job.key] = result
             shutil.rmtree(str(entry.folder), ignore_errors=True)
             sandbox.reap_orphans([item.run.waiter for item in pending])
             if on_done is not None:
-                on_done(entry.job)
+                more = list(on_done(entry.job, result) or ())
+                queue[:0] = list(enumerate(more, numbers))
+                numbers += len(more)
     finally:
         for entry in pending:
             sandbox.stop(entry.run)

@@ -41,6 +41,11 @@ class Step:
     # Where the reference solution does this step: "file" for a whole
     # file, "file:name" or "file:Class.method" for one definition.
     solution: Tuple[str, ...] = ()
+    # What else of the student's code this step answers for when a verdict
+    # is charged to the step that owns a bug (kata/splice.py): code the
+    # starter hands out, and "file:<module>" for a file's statements
+    # outside every definition (its imports, app = Flask(...), ...).
+    owns: Tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -77,7 +82,8 @@ STEPS: Tuple[Step, ...] = (
          "Adding an object to a session is not saving it: ask yourself when "
          "another connection can see the row.",
          given_in_starter="the DB constructor and its memoised _session",
-         solution=("db.py:DB.add_user",)),
+         solution=("db.py:DB.add_user",),
+         owns=("db.py:<module>", "db.py:DB.__init__", "db.py:DB._session")),
     Step(2, "find-user", "Find user", ("db.py",),
          ("find_user_by", "NoResultFound", "InvalidRequestError"), (),
          "Let the query filter on all keyword arguments at once, then take "
@@ -92,26 +98,30 @@ STEPS: Tuple[Step, ...] = (
          ("_hash_password", "bcrypt", "gensalt"), (),
          "bcrypt works on bytes, and a hash without a fresh salt is a lookup "
          "table waiting to happen.",
-         solution=("auth.py:_hash_password",)),
+         solution=("auth.py:_hash_password",),
+         owns=("auth.py:<module>",)),
     Step(5, "register-user", "Register user", ("auth.py",),
          ("Auth", "register_user", "_db", "ValueError"),
          ("User <email> already exists",),
          "Look the email up first; only an unknown email may become a "
          "new user, and only its hash may be stored.",
          given_in_starter="the Auth constructor that creates self._db",
-         solution=("auth.py:Auth.register_user",)),
+         solution=("auth.py:Auth.register_user",),
+         owns=("auth.py:Auth.__init__",)),
     Step(6, "basic-flask-app", "Basic Flask app", ("app.py",),
          ("app", "jsonify", "0.0.0.0", "5000"),
          ("200", "Bienvenue"),
          "jsonify builds a response with the right content type; keep the "
          "server start behind the __main__ guard.",
-         solution=("app.py:index",)),
+         solution=("app.py:index",),
+         owns=("app.py:<module>",)),
     Step(7, "register-endpoint", "Register user end-point", ("app.py",),
          ("AUTH", "/users", "email", "password"),
          ("200", "400", "user created", "email already registered"),
          "The form data is in request.form; turn the ValueError of Auth into "
          "the 400 answer.",
-         solution=("app.py:users",)),
+         solution=("app.py:users",),
+         owns=("app.py:AUTH",)),
     Step(8, "credentials-validation", "Credentials validation", ("auth.py",),
          ("valid_login", "checkpw"), (),
          "An unknown email is just a failed login: catch the lookup error and "

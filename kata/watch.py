@@ -71,6 +71,9 @@ class Progress:
                 return
             self.say("step {:02d} {} passes.".format(
                 self.current.number, self.current.title))
+            if task.note:
+                # Its own code is right; the student's whole stack is not.
+                self.say("  but with your whole stack: " + task.note)
             later = [item for item in STEPS
                      if item.number > self.current.number]
             self.current = later[0] if later else None

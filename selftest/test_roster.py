@@ -171,3 +171,19 @@ def test_roster_refuses_to_grade_unconfined(
     code = cli.main(["roster", str(folder), "--jobs", "1",
                      "--allow-unisolated"])
     assert code != cli.EXIT_USAGE
+
+
+def test_gradebook_credits_own_verdicts_unless_told_integrated() -> None:
+    """--credit integrated counts the whole stack's verdicts instead."""
+    student = roster.Student("bob", Path("bob"), Path("bob"))
+    tasks = [{"task": 10, "passed": False, "integrated_passed": False},
+             {"task": 11, "passed": True, "integrated_passed": False}]
+    report = {"submission": "bob", "tasks": tasks, "tasks_passed": 1,
+              "score": 50.0, "tasks_passed_integrated": 0,
+              "score_integrated": 0.0}
+    header, own = roster.gradebook_rows([student], {"bob": report})
+    _, integrated = roster.gradebook_rows([student], {"bob": report},
+                                          "integrated")
+    column = header.index("task 11")
+    assert (own[column], own[-2:]) == ("pass", ["1", "50.0"])
+    assert (integrated[column], integrated[-2:]) == ("fail", ["0", "0.0"])

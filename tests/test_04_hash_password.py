@@ -6,13 +6,14 @@ from typing import Any, Callable, Tuple
 
 import bcrypt
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, example, given, strategies as st
 
 from spec_support import Remote, Submission, short
 
 PASSWORD = "correct horse battery staple"
 # Any text without NUL (bcrypt stops reading a password at a NUL byte), cut
-# to bcrypt's limit of 72 UTF-8 bytes on a character boundary.
+# to bcrypt's limit of 72 UTF-8 bytes on a character boundary. The empty
+# password is one of them: the contract says any password up to 72 bytes.
 PASSWORDS = st.text(
     st.characters(exclude_categories=("Cs",), exclude_characters="\x00"),
     max_size=72).map(
@@ -85,6 +86,8 @@ def test_two_hashes_of_one_password_differ(submission: Submission) -> None:
 
 
 @given(password=PASSWORDS, other=PASSWORDS)
+@example(password="", other=PASSWORD)
+@example(password=PASSWORD, other="")
 def test_checkpw_accepts_only_the_password(submission: Submission,
                                            password: str,
                                            other: str) -> None:

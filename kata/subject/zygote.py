@@ -16,6 +16,7 @@ import select
 import signal
 import socket
 import sys
+from pathlib import Path
 from typing import Any, Collection, Dict, List
 
 from . import relay, wire
@@ -91,6 +92,8 @@ def child(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
         if options.get("fast_bcrypt", True):
             fast_bcrypt()
         from . import serve
+        if options.get("code"):
+            serve.SUBMISSION = Path(str(options["code"]))
         sys.path.insert(0, str(serve.SUBMISSION))
         sys.dont_write_bytecode = True
         serve.serve(channel_fd)
