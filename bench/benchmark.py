@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Measure what a student and an instructor wait for, as wall time.
+"""Measure what a student and an instructor wait for: wall and CPU time.
 
 Prints the median of several runs of: grading solution/ end to end, grading
 one step, and (unless --no-roster) grading a roster of copies of solution/.
@@ -7,33 +7,47 @@ Run it through the checker's environment:
 ``.venv/bin/python bench/benchmark.py`` (after ./checker.sh has set it up).
 """
 import argparse
+import resource
 import shutil
 import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CHECKER = str(REPO_ROOT / "checker.sh")
 
 
-def wall_times(command: List[str], runs: int) -> List[float]:
-    """Run command runs times; return the wall time of each run."""
+def wall_times(command: List[str], runs: int) -> List[Tuple[float, float]]:
+    """Run command runs times; return its wall and CPU seconds each time.
+
+    CPU time is that of every process the command started and waited for
+    (user and system), the sandboxed ones included.
+    """
     times = []
     for _ in range(runs):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(command, stdout=subprocess.DEVNULL,
                        stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - started)
+        wall = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime
+               + after.ru_stime - before.ru_stime)
+        times.append((wall, cpu))
     return times
 
 
-def show(label: str, times: List[float]) -> None:
-    """Print the median and the spread of a measurement."""
-    print("{:<44} median {:6.2f} s  (min {:.2f}, max {:.2f}, {} runs)".format(
-        label, statistics.median(times), min(times), max(times), len(times)))
+def show(label: str, times: List[Tuple[float, float]]) -> None:
+    """Print the medians and the spread of a measurement."""
+    walls = [wall for wall, _ in times]
+    cpus = [cpu for _, cpu in times]
+    print("{:<40} wall median {:6.2f} s (min {:.2f}, max {:.2f}), CPU "
+          "median {:6.2f} s, {} runs".format(
+              label, statistics.median(walls), min(walls), max(walls),
+              statistics.median(cpus), len(times)))
 
 
 def main() -> None:
