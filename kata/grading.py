@@ -21,6 +21,8 @@ from typing import (Callable, Collection, Dict, Iterable, List, Mapping,
 from kata import jail, manifest, splice, specrun, style
 from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
 
+# A run is a judge and a subject that take turns: two runs keep a core busy.
+RUNS_PER_JOB = 2
 MAX_FILE_BYTES = 1024 * 1024
 # How many modules of its own, besides the exercise files, a submission's
 # files may import and have graded; the ones past it are refused.
@@ -530,6 +532,10 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                 return jails[index].link(variant).to_environment()
             return link
 
+        if copies:
+            # The first jail's zygote preloads its libraries while this
+            # process does the same for the judges.
+            subject(0)()
         specrun.preload()
         # Longest first within a submission: the end-to-end run must not be
         # the one left running alone at the end.
@@ -570,7 +576,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
         for index, count in remaining.items():
             if count == 0 and on_graded is not None:
                 on_graded(index)
-        results = specrun.run_specs(spec_jobs, jobs, timeout, pytest_args,
+        results = specrun.run_specs(spec_jobs, jobs * RUNS_PER_JOB, timeout,
+                                    pytest_args,
                                     done)
         while None in problems:
             check_style()
@@ -608,7 +615,8 @@ def spec_results(folder: Path, steps: Sequence[Step], jobs: int = 2,
         subject = running.link().to_environment()
         spec_jobs = [specrun.SpecJob(step.number, step, folder,
                                      lambda: subject) for step in steps]
-        return specrun.run_specs(spec_jobs, jobs, timeout, pytest_args)
+        return specrun.run_specs(spec_jobs, jobs * RUNS_PER_JOB, timeout,
+                                 pytest_args)
     finally:
         running.close()
         shutil.rmtree(str(work), ignore_errors=True)

@@ -175,7 +175,8 @@ def run(control_fd: int) -> None:
         except wire.ChannelClosed:
             for pid in lifelines.values():
                 kill_group(pid)
-            return
+            # Nothing to tidy up: the sandbox goes with this process.
+            os._exit(0)
         except wire.ProtocolError:
             continue
         if not (isinstance(message, list) and len(message) == 2 and
