@@ -515,9 +515,11 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                 problems[index] = _style_problems(copies[index], steps,
                                                   min_doc_words)
 
-        variants = [_variants(copy, work / str(index) / "variants", steps,
-                              too_large[index].extra_modules)
-                    for index, copy in enumerate(copies)]
+        # Made when a step fails: the jail sees the folder's new content.
+        variants: List[Dict[int, Union[Path, str, None]]] = [
+            {} for _ in copies]
+        for index in range(len(copies)):
+            (work / str(index) / "variants").mkdir(parents=True)
 
         def subject(index: int, variant: Optional[str] = None
                     ) -> Callable[[], str]:
@@ -559,13 +561,16 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             index, number = job.key[0], job.key[1]
             remaining[index] -= 1
             more = []
-            variant = variants[index].get(number)
-            if len(job.key) == 2 and not spec_passed(result) and \
-                    isinstance(variant, Path):
-                more.append(specrun.SpecJob(
-                    (index, number, "own"), job.step, variant,
-                    subject(index, variant.name)))
-                remaining[index] += 1
+            if len(job.key) == 2 and not spec_passed(result):
+                variant = _variant(job.step, copies[index],
+                                   work / str(index) / "variants",
+                                   too_large[index].extra_modules)
+                variants[index][number] = variant
+                if isinstance(variant, Path):
+                    more.append(specrun.SpecJob(
+                        (index, number, "own"), job.step, variant,
+                        subject(index, variant.name)))
+                    remaining[index] += 1
             if remaining[index] == 0:
                 if index in jails:
                     jails.pop(index).close()
@@ -629,29 +634,23 @@ def spec_passed(result: Optional[specrun.SpecResult]) -> bool:
             and all(check.passed for check in result.checks))
 
 
-def _variants(copy: Path, folder: Path, steps: Sequence[Step],
-              extra_modules: Sequence[str]) -> Dict[int, Union[Path, str]]:
-    """Write each step's spliced submission; return it, or why not, by step.
+def _variant(step: Step, copy: Path, folder: Path,
+             extra_modules: Sequence[str]) -> Union[Path, str, None]:
+    """Write step's spliced submission into folder; return where, or why not.
 
-    A step whose spliced code is the submission's own needs no variant and
-    is left out.
+    None: the spliced code is the submission's own, so no run is needed.
     """
-    found: Dict[int, Union[Path, str]] = {}
-    folder.mkdir(parents=True, exist_ok=True)
-    for step in steps:
-        destination = folder / "{:02d}".format(step.number)
-        try:
-            files = splice.spliced_files(step, copy)
-        except splice.SpliceError as error:
-            found[step.number] = str(error)
-            continue
-        if all((copy / name).is_file() and
-               (copy / name).read_bytes() == text.encode()
-               for name, text in files.items()):
-            continue
-        splice.write_spliced(step, copy, destination, extra_modules)
-        found[step.number] = destination
-    return found
+    try:
+        files = splice.spliced_files(step, copy)
+    except splice.SpliceError as error:
+        return str(error)
+    if all((copy / name).is_file() and
+           (copy / name).read_bytes() == text.encode()
+           for name, text in files.items()):
+        return None
+    destination = folder / "{:02d}".format(step.number)
+    splice.write_spliced(step, copy, destination, extra_modules)
+    return destination
 
 
 def _charged(tasks: List[TaskResult]) -> List[TaskResult]:

@@ -17,6 +17,8 @@ from typing import Callable, Collection, Optional, Sequence
 
 import psutil
 
+from kata.subject import streams
+
 PR_SET_CHILD_SUBREAPER = 36
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -35,24 +37,6 @@ class Outcome:
 def become_subreaper() -> None:
     """Adopt orphaned descendants, so a run's whole tree stays findable."""
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def _redirect_output(output_path: str) -> None:
-    """Send the run's stdout and stderr to output_path, stdin from nowhere."""
-    sys.stdout.flush()
-    sys.stderr.flush()
-    output = os.open(output_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC,
-                     0o600)
-    nothing = os.open(os.devnull, os.O_RDONLY)
-    os.dup2(nothing, 0)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
-    os.close(output)
-    os.close(nothing)
-    # The Python streams too: the checker may run under something (pytest,
-    # a progress bar) that replaced them.
-    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
-    sys.stderr = sys.__stderr__ = open(2, "w", closefd=False)
 
 
 def _run_body(body: Callable[[], int]) -> None:
@@ -101,7 +85,7 @@ def start(body: Callable[[], int], output_path: str) -> Run:
     try:
         os.close(pipe_read)
         os.setsid()
-        _redirect_output(output_path)
+        streams.redirect(output_path)
         become_subreaper()
         inner = os.fork()
         if inner == 0:

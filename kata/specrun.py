@@ -28,8 +28,6 @@ from kata.steps import REPO_ROOT, STEPS, Step
 
 DEFAULT_TIMEOUT = 30.0
 OUTPUT_SHOWN_BYTES = 2000
-# How long importing one module may take before it counts as hanging.
-PROBE_SECONDS = 10.0
 # Spec runs create and delete many small files (a.db above all); in memory
 # that takes half the time it takes on disk.
 SCRATCH_ROOT = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
@@ -306,12 +304,6 @@ def _launch(job: SpecJob, folder: Path, timeout: Optional[float],
                              folder / "results.jsonl", subject, deadline),
         str(folder / "output.txt"))
     return _Pending(job, run, deadline, folder)
-
-
-def probe_limit(timeout: Optional[float]) -> float:
-    """Return how long importing one module may take before it hangs."""
-    return min(PROBE_SECONDS, DEFAULT_TIMEOUT if timeout is None
-               else timeout)
 
 
 def _first_finished(pending: List[_Pending]) -> Optional[Any]:

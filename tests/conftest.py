@@ -21,7 +21,6 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, List, Optional
 
-import bcrypt
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
@@ -46,10 +45,8 @@ settings.register_profile(
                            HealthCheck.too_slow])
 settings.load_profile("kata")
 
-FAST_BCRYPT_ROUNDS = 4
 OUTPUT_LIMIT = 64 * 1024 * 1024
 OUTPUT_SHOWN = 2000
-_real_gensalt = bcrypt.gensalt
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -153,21 +150,6 @@ def show_output(test: str, workdir: Path) -> None:
 def submission(fresh_submission: Callable[[], Submission]) -> Submission:
     """Give the test a fresh child of the subject in its own folder."""
     return fresh_submission()
-
-
-@pytest.fixture(autouse=True)
-def fast_bcrypt(request: pytest.FixtureRequest,
-                monkeypatch: pytest.MonkeyPatch) -> None:
-    """Lower bcrypt's default work factor, except for real_bcrypt tests."""
-    if request.node.get_closest_marker("real_bcrypt"):
-        return
-
-    def gensalt(rounds: int = FAST_BCRYPT_ROUNDS,
-                prefix: bytes = b"2b") -> bytes:
-        """Return a salt of the lowered default cost."""
-        return _real_gensalt(rounds, prefix)
-
-    monkeypatch.setattr(bcrypt, "gensalt", gensalt)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -25,7 +25,6 @@ from werkzeug.datastructures import Headers
 from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
                          SubjectFailure, is_instance, read_scratch_file)
 
-STUDENT_MODULES = ("user", "db", "auth", "app", "main")
 MESSAGE_LIMIT = 700
 DATABASE_LIMIT = 16 * 1024 * 1024
 OUTPUT_LIMIT = 1024 * 1024

@@ -20,7 +20,6 @@ import msgpack
 from . import wire
 
 SUBMISSION = Path(os.environ.get("KATA_SUBMISSION", "/submission"))
-STUDENT_MODULES = ("user", "db", "auth", "app", "main")
 TEXT_LIMIT = 4000
 ITEMS_LIMIT = 2000
 INT_RANGE = (-(2 ** 63), 2 ** 64 - 1)

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Collection, Dict, List
 
-from . import relay, wire
+from . import relay, streams, wire
 
 PR_SET_CHILD_SUBREAPER = 36
 # Children of the zygote that no test owns and that must live on: the relay.
@@ -77,18 +77,7 @@ def child(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
         subreaper()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.chdir(str(options["cwd"]))
-        output = os.open("output.txt", os.O_WRONLY | os.O_CREAT | os.O_APPEND,
-                         0o600)
-        nothing = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(nothing, 0)
-        os.dup2(output, 1)
-        os.dup2(output, 2)
-        os.close(output)
-        os.close(nothing)
-        sys.stdout = sys.__stdout__ = open(1, "w", closefd=False,
-                                           buffering=1)
-        sys.stderr = sys.__stderr__ = open(2, "w", closefd=False,
-                                           buffering=1)
+        streams.redirect("output.txt", append=True)
         if options.get("fast_bcrypt", True):
             fast_bcrypt()
         from . import serve
