@@ -1,21 +1,42 @@
 #!/usr/bin/env python3
 """The command line of checker.sh.
 
-``./checker.sh [DIR]`` grades a submission; the other commands are
-``init``, ``watch``, ``reveal``, ``roster`` and ``selftest``. Exit status:
-0 when everything graded passes, 1 when something fails, 2 on a usage error.
+``./checker.sh [DIR]`` grades a submission; the other commands are listed
+in COMMANDS. This module only adapts the command line to the libraries of
+the kata: they take plain arguments and never import it. Exit status: 0
+when everything graded passes, 1 when something fails, 2 on a usage error.
 """
 import argparse
+import difflib
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from kata.steps import REPO_ROOT, STEPS, Step, step
 
-COMMANDS = ("grade", "init", "watch", "reveal", "roster", "selftest")
+# Every command word, with what it does; anything else that is not a path
+# is refused, so a typo never grades the wrong folder.
+COMMANDS: Dict[str, str] = {
+    "grade": "grade a submission task by task (the default)",
+    "init": "create a workspace from the starter files",
+    "status": "show which steps are done, failing or not started",
+    "hint": "show the hints of a step",
+    "watch": "re-grade your steps on every save",
+    "run": "run a file of your workspace with the kata's Python",
+    "pytest": "run step specs with the kata's pytest",
+    "reveal": "show the reference solution of a passed step",
+    "roster": "grade every submission under a folder",
+    "selftest": "run the kata's own test suite",
+}
+# Commands whose arguments belong to the program they start.
+PASS_THROUGH = ("selftest", "pytest", "run")
 WORKSPACE = REPO_ROOT / "workspace"
 EXIT_PASS, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
+# What checker.sh puts in the environment for the kata itself, and a
+# student's own program must not inherit: PYTHONSAFEPATH would hide the
+# script's folder from its imports.
+KATA_ONLY_VARIABLES = ("PYTHONSAFEPATH",)
 
 
 class UsageError(Exception):
@@ -49,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     grade = commands.add_parser(
-        "grade", help="grade a submission task by task (the default)",
+        "grade", help=COMMANDS["grade"],
         description="Grade a submission folder task by task.")
     grade.add_argument("submission", nargs="?", type=Path,
                        help="submission folder (default: workspace/)")
@@ -62,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="show what a failing task's run printed")
 
     init = commands.add_parser(
-        "init", help="create a workspace from the starter files",
+        "init", help=COMMANDS["init"],
         description="Create a workspace holding the starter files.")
     init.add_argument("folder", nargs="?", type=Path, default=WORKSPACE,
                       help="where to create it (default: workspace/)")
@@ -70,17 +91,47 @@ def build_parser() -> argparse.ArgumentParser:
                       help="fill in steps 0..N-1 from the reference "
                            "solution, so work starts at step N")
     init.add_argument("--force", action="store_true",
-                      help="replace the kata's files in an existing folder")
+                      help="replace the exercise's files in an existing "
+                           "folder (yours are moved to .kata-backup/)")
+
+    status = commands.add_parser(
+        "status", help=COMMANDS["status"],
+        description="Grade every step and print one line per step: done, "
+                    "failing or not started; then the next step.")
+    status.add_argument("submission", nargs="?", type=Path,
+                        help="submission folder (default: workspace/)")
+    status.add_argument("--no-isolation", action="store_true",
+                        help="run the submission's code unconfined (fast; "
+                             "only for code you trust)")
+
+    hint = commands.add_parser(
+        "hint", help=COMMANDS["hint"],
+        description="Print the hints of a step.")
+    hint.add_argument("step", type=step_number)
+
+    commands.add_parser(
+        "run", help=COMMANDS["run"], add_help=False,
+        usage="checker.sh run [--impl DIR] (FILE | -m MODULE) [ARGS...]",
+        description="Run FILE of your workspace (or -m MODULE) in the "
+                    "workspace folder, with the Python that has the "
+                    "exercise's libraries.")
+    commands.add_parser(
+        "pytest", help=COMMANDS["pytest"], add_help=False,
+        usage="checker.sh pytest [PYTEST ARGS...]",
+        description="Run pytest with the kata's environment and "
+                    "configuration, e.g. 'checker.sh pytest "
+                    "tests/test_05_register_user.py'.")
 
     watch = commands.add_parser(
-        "watch", help="re-run the first unfinished step on every save",
+        "watch", help=COMMANDS["watch"],
         description="Grade the first unfinished step whenever a file of "
-                    "the workspace is saved, and move on when it passes.")
+                    "the workspace is saved, check that the steps done "
+                    "still pass, and move on when it passes.")
     watch.add_argument("submission", nargs="?", type=Path,
                        help="folder to watch (default: workspace/)")
 
     reveal = commands.add_parser(
-        "reveal", help="show the reference solution of a passed step",
+        "reveal", help=COMMANDS["reveal"],
         description="Show how the reference solution solves a step; "
                     "refused while the step still fails.")
     reveal.add_argument("step", type=step_number)
@@ -88,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="your submission (default: workspace/)")
 
     roster = commands.add_parser(
-        "roster", help="grade every submission under a folder",
+        "roster", help=COMMANDS["roster"],
         description="Grade a whole class: every submission under DIR, in "
                     "parallel, into one gradebook.")
     roster.add_argument("folder", type=Path,
@@ -115,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "sentence (rule G5; default: 2)")
 
     selftest = commands.add_parser(
-        "selftest", help="run the kata's own test suite",
+        "selftest", help=COMMANDS["selftest"],
         description="Run the kata's own tests (pytest arguments may "
                     "follow).")
     selftest.add_argument("pytest_args", nargs=argparse.REMAINDER)
@@ -188,40 +239,223 @@ def run_selftest(arguments: argparse.Namespace) -> int:
                             *arguments.pytest_args]))
 
 
-def dispatch(arguments: argparse.Namespace) -> int:
-    """Run the command the arguments name."""
-    if arguments.command == "grade":
-        return run_grade(arguments)
-    if arguments.command == "selftest":
-        return run_selftest(arguments)
-    if arguments.command in ("init", "reveal"):
-        from kata import workspace
+def run_pytest(arguments: argparse.Namespace) -> int:
+    """Run pytest on the step specs with the kata's configuration."""
+    import pytest
 
-        return workspace.run(arguments)
-    if arguments.command == "watch":
-        from kata import watch
+    return int(pytest.main(["-c", str(REPO_ROOT / "pytest.ini"),
+                            "--rootdir", str(REPO_ROOT),
+                            *arguments.pytest_args]))
 
-        return watch.run(arguments)
+
+def parse_run(words: List[str]) -> argparse.Namespace:
+    """Parse ``run [--impl DIR] (FILE | -m MODULE) [ARGS...]`` by hand.
+
+    Everything after FILE or MODULE belongs to the program, options too,
+    which argparse would try to read as its own.
+    """
+    impl: Optional[Path] = None
+    while words and words[0] in ("--impl", "-h", "--help"):
+        if words[0] != "--impl":
+            raise UsageError(
+                "usage: checker.sh run [--impl DIR] (FILE | -m MODULE) "
+                "[ARGS...]: runs FILE of your workspace (or of DIR) in that "
+                "folder, with the Python that has the exercise's libraries")
+        if len(words) < 2:
+            raise UsageError("--impl needs a folder")
+        impl, words = Path(words[1]), words[2:]
+    if not words or words[0] == "-m" and len(words) < 2:
+        raise UsageError("run needs a file to run (e.g. 'checker.sh run "
+                         "main_05.py') or -m MODULE")
+    return argparse.Namespace(command="run", submission=impl, program=words)
+
+
+def run_program(arguments: argparse.Namespace) -> int:
+    """Replace this process with the student's program, in its folder.
+
+    The program runs unconfined, as ``python3 FILE`` would: it is the
+    student's own code in their own folder, not a submission under grade.
+    """
+    folder = resolve_submission(arguments.submission)
+    program = list(arguments.program)
+    if program[0] != "-m":
+        script = folder / program[0]
+        if not script.is_file():
+            raise UsageError("{} has no file {}: save it there first".format(
+                folder, program[0]))
+        program[0] = str(script)
+    environment = dict(os.environ)
+    for name in KATA_ONLY_VARIABLES:
+        environment.pop(name, None)
+    kata_path = str(REPO_ROOT)
+    paths = [entry for entry in environment.get("PYTHONPATH", "").split(
+        os.pathsep) if entry and entry != kata_path]
+    if paths:
+        environment["PYTHONPATH"] = os.pathsep.join(paths)
+    else:
+        environment.pop("PYTHONPATH", None)
+    os.chdir(str(folder))
+    sys.stdout.flush()
+    os.execve(sys.executable, [sys.executable, *program], environment)
+    return EXIT_FAIL  # pragma: no cover - execve does not return
+
+
+def _folder_argument(folder: Path) -> str:
+    """Return how to name folder after a command, "" for the workspace."""
+    if folder.resolve() == WORKSPACE.resolve():
+        return ""
+    return " " + str(folder)
+
+
+def run_init(arguments: argparse.Namespace) -> int:
+    """Create a workspace and print the commands that work on it."""
+    from kata import workspace
+
+    folder = arguments.folder
+    try:
+        created = workspace.init(folder, arguments.at_step, arguments.force)
+    except FileExistsError as error:
+        raise UsageError(str(error))
+    print("Created {} with {}.".format(folder, ", ".join(created.written)))
+    if created.replaced:
+        print("Replaced your {}; your versions are in {}.".format(
+            ", ".join(created.replaced), created.backup))
+    first = step(arguments.at_step)
+    named = _folder_argument(folder)
+    impl = " --impl " + str(folder) if named else ""
+    print("Start with step {:02d} {}: read {}, then:".format(
+        first.number, first.title, first.readme_ref))
+    commands = [
+        ("./checker.sh --step {}{}".format(first.number, named),
+         "grade the step"),
+        ("./checker.sh watch" + named, "re-grade on every save"),
+        ("./checker.sh pytest {}{}".format(
+            first.spec.relative_to(REPO_ROOT), impl), "the same with pytest"),
+        ("./checker.sh status" + named, "see where you stand"),
+        ("./checker.sh hint {}".format(first.number), "when you are stuck"),
+    ]
+    example = "main_{:02d}.py".format(first.number)
+    if example in first.readme.read_text():
+        commands.insert(3, ("./checker.sh run{} {}".format(impl, example),
+                            "run the statement's example"))
+    width = max(len(command) for command, _ in commands)
+    for command, purpose in commands:
+        print("  {}  # {}".format(command.ljust(width), purpose))
+    return EXIT_PASS
+
+
+def run_reveal(arguments: argparse.Namespace) -> int:
+    """Show the reference solution of a step that passes, style included."""
+    from kata import workspace
+
+    folder = resolve_submission(arguments.submission)
+    item = step(arguments.step)
+    failing = workspace.failing_checks(folder, item)
+    if failing:
+        print("Step {} does not pass yet in {} ({} check(s) fail, e.g. {}): "
+              "solve it first, then compare.".format(
+                  item.number, folder, len(failing), failing[0]),
+              file=sys.stderr)
+        return EXIT_FAIL
+    print(workspace.reveal_text(item), end="")
+    return EXIT_PASS
+
+
+def run_status(arguments: argparse.Namespace) -> int:
+    """Print where the submission stands, one line per step."""
+    from kata import status
+
+    folder = resolve_submission(arguments.submission)
+    statuses = status.step_statuses(folder, not arguments.no_isolation)
+    for line in status.status_lines(statuses):
+        print(line)
+    return EXIT_PASS if status.next_step(statuses) is None else EXIT_FAIL
+
+
+def run_hint(arguments: argparse.Namespace) -> int:
+    """Print the hints of a step."""
+    item = step(arguments.step)
+    print("Hints for step {:02d} {} ({}):".format(
+        item.number, item.title, item.readme_ref))
+    for hint in item.hints:
+        print("- " + hint)
+    return EXIT_PASS
+
+
+def run_watch(arguments: argparse.Namespace) -> int:
+    """Watch the submission until every step passes or the user stops."""
+    from kata import watch
+
+    folder = resolve_submission(arguments.submission)
+    watch.watch(folder, lambda line: print(line, flush=True))
+    return EXIT_PASS
+
+
+def run_roster(arguments: argparse.Namespace) -> int:
+    """Grade a whole class."""
     from kata import roster
 
     return roster.run(arguments)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Parse the command line and run it; return the exit status."""
-    argv = list(sys.argv[1:] if argv is None else argv)
-    # A bare folder (or nothing, or only options) means "grade".
-    if not argv or argv[0] not in COMMANDS + ("-h", "--help"):
-        argv.insert(0, "grade")
-    if argv[0] == "selftest" and not {"-h", "--help"} & set(argv[1:2]):
+HANDLERS = {
+    "grade": run_grade, "init": run_init, "status": run_status,
+    "hint": run_hint, "run": run_program, "pytest": run_pytest,
+    "watch": run_watch, "reveal": run_reveal, "roster": run_roster,
+    "selftest": run_selftest,
+}
+
+
+def dispatch(arguments: argparse.Namespace) -> int:
+    """Run the command the arguments name."""
+    return HANDLERS[arguments.command](arguments)
+
+
+def looks_like_path(word: str) -> bool:
+    """Tell whether a word names a folder rather than a command."""
+    return "/" in word or word in (".", "..") or word.startswith("~")
+
+
+def unknown_command(word: str) -> UsageError:
+    """Return the error for a word that is neither a command nor a path."""
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1,
+                                      cutoff=0.7)
+    guess = " Did you mean '{}'?".format(close[0]) if close else ""
+    width = max(map(len, COMMANDS))
+    listing = "\n".join("  {}  {}".format(name.ljust(width), text)
+                        for name, text in COMMANDS.items())
+    return UsageError(
+        "'{}' is not a command.{} To grade a folder named {}, write "
+        "./{}\nThe commands are:\n{}".format(word, guess, word, word,
+                                             listing))
+
+
+def parse(argv: List[str]) -> argparse.Namespace:
+    """Turn the words of the command line into the command to run."""
+    if not argv or argv[0].startswith("-"):
+        # Nothing, or only options, means "grade the workspace".
+        if not {"-h", "--help"} & set(argv[:1]):
+            argv = ["grade", *argv]
+    elif argv[0] not in COMMANDS:
+        if not looks_like_path(argv[0]):
+            raise unknown_command(argv[0])
+        argv = ["grade", *argv]
+    command, rest = (argv[0], argv[1:]) if argv else ("", [])
+    wants_help = {"-h", "--help"} & set(rest[:1])
+    if command == "run":
+        return parse_run(rest)
+    if command in PASS_THROUGH and not wants_help:
         # Everything after the command belongs to pytest, options included,
         # which argparse's REMAINDER would refuse when they lead.
-        arguments = argparse.Namespace(command="selftest",
-                                       pytest_args=argv[1:])
-    else:
-        arguments = build_parser().parse_args(argv)
+        return argparse.Namespace(command=command, pytest_args=rest)
+    return build_parser().parse_args(argv)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Parse the command line and run it; return the exit status."""
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        return dispatch(arguments)
+        return dispatch(parse(words))
     except UsageError as error:
         print("checker.sh: {}".format(error), file=sys.stderr)
         return EXIT_USAGE

@@ -5,7 +5,6 @@ It starts where the student stands (the first step that does not pass),
 re-runs that step on every save of a submission file, and moves on as soon
 as it passes, until all steps pass.
 """
-import argparse
 import threading
 from pathlib import Path
 from typing import Callable, Optional
@@ -118,12 +117,3 @@ def watch(folder: Path, say: Callable[[str], None],
     finally:
         observer.stop()
         observer.join()
-
-
-def run(arguments: argparse.Namespace) -> int:
-    """Run the watch command until all steps pass or the user stops it."""
-    from kata.cli import EXIT_PASS, resolve_submission
-
-    folder = resolve_submission(arguments.submission)
-    watch(folder, lambda line: print(line, flush=True))
-    return EXIT_PASS

@@ -7,16 +7,18 @@ definitions of the later steps cut out (the list of steps says which
 definition belongs to which step), or the starter's file when no earlier
 step touches it.
 """
-import argparse
 import ast
-import sys
+import datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from kata.steps import (SOLUTION_DIR, STARTER_DIR, STEPS, SUBMISSION_FILES,
-                        Step, step)
+                        Step)
 
 STARTER_README = "README.md"
+# Where init --force puts the files it replaces.
+BACKUP_FOLDER = ".kata-backup"
 
 
 def _definition_lines(source: str, qualified: str) -> Tuple[int, int]:
@@ -78,27 +80,43 @@ def files_at_step(number: int) -> Dict[str, str]:
     return files
 
 
-def init(folder: Path, at_step: int = 0, force: bool = False) -> List[str]:
-    """Create a workspace in folder; return the names of the files written.
+@dataclass(frozen=True)
+class Created:
+    """What init wrote, and where the files it replaced were put."""
 
-    An existing file of the kata is only replaced with force, so a student's
-    work is never overwritten by mistake.
+    written: List[str]
+    replaced: List[str]
+    backup: Optional[Path]
+
+
+def init(folder: Path, at_step: int = 0, force: bool = False) -> Created:
+    """Create a workspace in folder and say what was written.
+
+    An existing file of the kata is only replaced with force, and even then
+    it is first moved into a time-stamped folder under ``.kata-backup/``,
+    so a student's work is never lost by mistake.
     """
     files = files_at_step(at_step)
     clashes = [name for name in SUBMISSION_FILES if (folder / name).exists()]
     if clashes and not force:
         raise FileExistsError(
-            "{} already holds {}; use --force to replace them".format(
-                folder, ", ".join(clashes)))
+            "{} already holds {}: --force would replace them (your versions "
+            "would be kept in {})".format(
+                folder, ", ".join(clashes), folder / BACKUP_FOLDER))
     folder.mkdir(parents=True, exist_ok=True)
-    for name in clashes:
-        (folder / name).unlink()
+    backup = None
+    if clashes:
+        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        backup = folder / BACKUP_FOLDER / stamp
+        backup.mkdir(parents=True)
+        for name in clashes:
+            (folder / name).rename(backup / name)
     for name, text in files.items():
         path = folder / name
         path.write_text(text)
         if name.endswith(".py"):
             path.chmod(0o755)
-    return sorted(files)
+    return Created(sorted(files), clashes, backup)
 
 
 def reveal_text(item: Step) -> str:
@@ -115,36 +133,12 @@ def reveal_text(item: Step) -> str:
     return "\n".join(chunks)
 
 
-def run(arguments: argparse.Namespace) -> int:
-    """Run the init or reveal command."""
-    from kata.cli import EXIT_FAIL, EXIT_PASS, UsageError, resolve_submission
+def failing_checks(folder: Path, item: Step) -> List[str]:
+    """Return the names of a step's failing checks; empty when it passes.
 
-    if arguments.command == "init":
-        folder = arguments.folder
-        try:
-            written = init(folder, arguments.at_step, arguments.force)
-        except FileExistsError as error:
-            raise UsageError(str(error))
-        print("Created {} with {}.".format(folder, ", ".join(written)))
-        first = step(arguments.at_step)
-        print("Start with step {}: read {}, then run "
-              "'./checker.sh --step {}' (or './checker.sh watch').".format(
-                  first.number, first.readme_ref, first.number))
-        return EXIT_PASS
-    folder = resolve_submission(arguments.submission)
-    item = step(arguments.step)
-    if not step_passes(folder, item):
-        print("Step {} does not pass yet in {}: solve it first, then "
-              "compare.".format(item.number, folder), file=sys.stderr)
-        return EXIT_FAIL
-    print(reveal_text(item), end="")
-    return EXIT_PASS
-
-
-def step_passes(folder: Path, item: Step) -> bool:
-    """Tell whether a submission passes a step's spec and files checks."""
+    The step's own verdict counts: files, style and spec.
+    """
     from kata import grading
 
-    result = grading.grade(folder, [item])
-    task = result.tasks[0]
-    return task.kind_passed("spec") and task.kind_passed("files")
+    task = grading.grade(folder, [item]).tasks[0]
+    return [check.name for check in task.checks if not check.passed]

@@ -88,4 +88,4 @@ def test_statement_tells_how_to_run_the_spec(item: Step) -> None:
     """The statement names the command and the spec of its step."""
     text = item.readme.read_text().split("## Check your work", 1)[1]
     assert "./checker.sh --step {}".format(item.number) in text
-    assert "tests/{}".format(item.spec.name) in text
+    assert "`./checker.sh pytest tests/{}`".format(item.spec.name) in text
