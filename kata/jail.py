@@ -320,7 +320,7 @@ class Jail:
                 command += ["--setenv", key, value]
         if program is not None:
             command += ["--seccomp", str(program.fileno())]
-        command += ["--", sys.executable, "-m", "subject.zygote",
+        command += ["--", _interpreter(), "-m", "subject.zygote",
                     str(control_fd)]
         if relay:
             command.append(INSIDE_SCRATCH + "/e2e.sock")
@@ -407,6 +407,17 @@ def _kill_descendants(pid: int) -> None:
             victim.kill()
         except psutil.Error:
             pass
+
+
+def _interpreter() -> str:
+    """Return the path of this Python as the jail sees it.
+
+    The jail binds the venv's real folder; a kata that reaches its venv
+    through a symbolic link (a copy sharing another checkout's .venv) would
+    name a path that does not exist inside.
+    """
+    folder, name = os.path.split(sys.executable)
+    return os.path.join(os.path.realpath(folder), name)
 
 
 def _python_folders() -> Sequence[str]:
