@@ -111,17 +111,26 @@ def test_every_rule_has_a_passing_and_a_failing_fixture() -> None:
 
 
 def test_messages_name_file_line_and_rule(tmp_path: Path) -> None:
-    """Every message starts with file:line and ends with the rule id."""
+    """Every message starts with file:line and ends with the rule id.
+
+    A problem of the whole file (line 0) names the file alone: no message
+    shows a line 0.
+    """
+    whole_file = 0
     for case, name, _ in FIXTURE_CASES:
         folder = copy_case(case, tmp_path) if not (tmp_path / case).exists() \
             else tmp_path / case
         for problem in style.check_file(folder, name):
             assert problem.file == name
             assert problem.rule in style.RULES
-            assert problem.message.startswith(
-                "{}:{}: ".format(name, problem.line)), problem.message
+            where = name if problem.line == 0 else "{}:{}".format(
+                name, problem.line)
+            whole_file += problem.line == 0
+            assert problem.message.startswith(where + ": "), problem.message
+            assert ":0" not in problem.message, problem.message
             assert problem.message.endswith(
                 "({})".format(problem.rule)), problem.message
+    assert whole_file, "G3-fail should give a problem of the whole file"
 
 
 def test_message_example_of_the_api(tmp_path: Path) -> None:
@@ -143,7 +152,7 @@ def test_rules_describe_g1_to_g10() -> None:
 
 def test_problems_are_frozen() -> None:
     """A StyleProblem cannot be changed once made."""
-    problem = style.StyleProblem("G3", "db.py", 0, "db.py:0: x (G3)")
+    problem = style.StyleProblem("G3", "db.py", 0, "db.py: x (G3)")
     with pytest.raises(AttributeError):
         problem.line = 2  # type: ignore
 
