@@ -131,9 +131,13 @@ def shortened(message: str, width: int = REASON_WIDTH) -> str:
     reason, reference = (message[:match.start()], match.group()) \
         if match else (message, "")
     if len(reason) > width:
-        words = reason[:width + 1].split(" ")
-        kept = " ".join(words[:-1]) if len(words) > 1 else words[0]
-        reason = kept.rstrip(" ,;:") + "..."
+        # At the last space within width, else at the first after it: a
+        # word longer than width (a path, say) is kept whole.
+        cut = reason.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            cut = reason.find(" ", width)
+        if 0 < cut < len(reason.rstrip()):
+            reason = reason[:cut].rstrip(" ,;:") + "..."
     return reason + reference
 
 

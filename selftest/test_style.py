@@ -520,3 +520,47 @@ def test_rule_of_each_fixture_folder() -> None:
                 rule for rule, _ in problems)
     for rule, rules in expected.items():
         assert rule in rules, rule
+
+
+def test_registry_declares_which_files_each_rule_judges() -> None:
+    """G7 judges app.py only, G9 the README, helpers get G1-G6, ..."""
+    def ids(kind: style.FileKind) -> List[str]:
+        """Return the ids of the rules of a kind of file."""
+        return [rule.id for rule in style.rules_for(kind)]
+
+    python = ["G1", "G2", "G3", "G4", "G5", "G6"]
+    assert ids(style.FileKind.APP) == python + ["G7", "G8", "G10"]
+    assert ids(style.FileKind.MODULE) == python + ["G8", "G10"]
+    assert ids(style.FileKind.HELPER) == python
+    assert ids(style.FileKind.README) == ["G9"]
+    assert ids(style.FileKind.TEXT) == ["G2"]
+    assert style.RULES == {rule.id: rule.title
+                           for rule in style.REGISTRY.values()}
+    assert style.REGISTRY["G4"].reference == "steps/STYLE.md#g4"
+    assert [style.kind_of(name) for name in (
+        "app.py", "user.py", "README.md", "notes.txt")] == [
+        style.FileKind.APP, style.FileKind.MODULE, style.FileKind.README,
+        style.FileKind.TEXT]
+    assert style.kind_of("wrappers.py", helper=True) is style.FileKind.HELPER
+
+
+def test_a_rule_is_declared_once() -> None:
+    """Declaring an id again is refused; the registry keeps the first."""
+    first = style.REGISTRY["G1"]
+    with pytest.raises(ValueError, match="G1 is declared twice"):
+        style.rule("G1", "again", style.PYTHON)(lambda source: [])
+    assert style.REGISTRY["G1"] is first
+
+
+def test_a_helper_module_gets_only_its_rules(tmp_path: Path) -> None:
+    """kind=HELPER runs G1-G6: a helper may use DB's private members."""
+    body = ('\n\ndef peek(db: object) -> object:\n'
+            '    """Return the session of a DB, privately."""\n'
+            '    return db._session\n')
+    assert found(check_source(tmp_path, body, name="wrappers.py")) == [
+        ("G8", 7)]
+    assert style.check_file(tmp_path, "wrappers.py",
+                            kind=style.FileKind.HELPER) == []
+    (tmp_path / "wrappers.py").chmod(0o644)
+    assert found(style.check_file(tmp_path, "wrappers.py",
+                                  kind=style.FileKind.HELPER)) == [("G3", 0)]
