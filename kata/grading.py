@@ -27,11 +27,6 @@ MAX_FILE_BYTES = 1024 * 1024
 # How many modules of its own, besides the exercise files, a submission's
 # files may import and have graded; the ones past it are refused.
 MAX_EXTRA_MODULES = 20
-# Which rules apply to which files; G7 concerns the Flask app only.
-PYTHON_RULES = ("G1", "G2", "G3", "G4", "G5", "G6", "G8", "G10")
-APP_RULES = PYTHON_RULES[:6] + ("G7",) + PYTHON_RULES[6:]
-# A module of the folder that the exercise files import: G1-G6.
-EXTRA_MODULE_RULES = PYTHON_RULES[:6]
 # Characters a report must not carry as they are: control characters
 # (terminal escapes could rewrite an instructor's screen; a carriage return
 # or a tab could fake a line), bidirectional marks and overrides (they
@@ -425,40 +420,47 @@ def file_checks(step: Step, copy: Path,
 def style_checks(step: Step, copy: Path,
                  problems: Dict[str, List[style.StyleProblem]],
                  ) -> List[Check]:
-    """Return a check per rule per file of the step.
+    """Return a check per rule per file of the step (see style_verdicts)."""
+    return [check for _, _, check in style_verdicts(step, copy, problems)]
 
-    The modules of the folder that the step's files import (those of
-    problems, see _style_problems) are checked too, under G1-G6.
+
+def style_verdicts(step: Step, copy: Path,
+                   problems: Dict[str, List[style.StyleProblem]],
+                   ) -> List[Tuple[str, style.Rule, Check]]:
+    """Return (file, rule, check) for each rule of each file of the step.
+
+    The rules of a file are those the registry of kata/style.py declares
+    for its kind; a Python file the copy lacks has none (file_checks
+    reports it). The modules of the folder that the step's files import
+    (those of problems, see style_problems) are checked too, as helpers.
     """
-    checks = []
-    for name in step.files:
-        if name == "README.md":
-            found = problems.get(name, [])
-            checks.append(_rule_check(name, "G9", found))
-            continue
-        if not (copy / name).is_file():
-            continue
-        rules = APP_RULES if name == "app.py" else PYTHON_RULES
-        for rule in rules:
-            found = [problem for problem in problems.get(name, [])
-                     if problem.rule == rule]
-            checks.append(_rule_check(name, rule, found))
+    files = [(name, style.kind_of(name)) for name in step.files
+             if name == style.README or (copy / name).is_file()]
     extras = [name for name in problems if name not in SUBMISSION_FILES]
-    for name in imported_extra_modules(copy, step.files, extras):
-        for rule in EXTRA_MODULE_RULES:
-            found = [problem for problem in problems[name]
-                     if problem.rule == rule]
-            checks.append(_rule_check(name, rule, found))
-    return checks
+    files += [(name, style.FileKind.HELPER)
+              for name in imported_extra_modules(copy, step.files, extras)]
+    verdicts = []
+    for name, kind in files:
+        for rule in style.rules_for(kind):
+            found = [problem for problem in problems.get(name, [])
+                     if problem.rule == rule.id]
+            verdicts.append((name, rule, rule_check(name, rule, found)))
+    return verdicts
 
 
-def _rule_check(name: str, rule: str,
-                found: List[style.StyleProblem]) -> Check:
-    """Summarise the problems one rule found in one file as a check."""
-    title = "{} {}: {}".format(name, rule, style.RULES[rule])
+def rule_check(name: str, rule: style.Rule,
+               found: List[style.StyleProblem]) -> Check:
+    """Summarise the problems one rule found in one file as a check.
+
+    A failing check's message ends with where steps/STYLE.md explains the
+    rule.
+    """
+    title = "{} {}: {}".format(name, rule.id, rule.title)
     shown = "; ".join(problem.message for problem in found[:5])
     if len(found) > 5:
         shown += "; and {} more".format(len(found) - 5)
+    if found:
+        shown += "; see {}".format(rule.reference)
     return Check(title, "style", not found, shown)
 
 
@@ -512,8 +514,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             """Check the style of the next submission not yet checked."""
             if None in problems:
                 index = problems.index(None)
-                problems[index] = _style_problems(copies[index], steps,
-                                                  min_doc_words)
+                problems[index] = style_problems(copies[index], steps,
+                                                 min_doc_words)
 
         # Made when a step fails: the jail sees the folder's new content.
         variants: List[Dict[int, Union[Path, str, None]]] = [
@@ -699,20 +701,23 @@ def expected_cost(step: Step) -> int:
     return 2 if "@given" in step.spec.read_text() else 1
 
 
-def _style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
-                    ) -> Dict[str, List[style.StyleProblem]]:
+def style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
+                   ) -> Dict[str, List[style.StyleProblem]]:
     """Return the style problems of every file the steps concern.
 
     The modules of the folder that those files import, which snapshot
-    copied, are among them.
+    copied, are among them, judged by the rules of a helper module.
     """
     names = sorted({name for step in steps for name in step.files})
     copied = [path.name for path in copy.glob("*.py")
               if path.name not in SUBMISSION_FILES]
-    names += imported_extra_modules(copy, names, copied)
-    return {name: (style.check_readme(copy) if name == "README.md"
-                   else style.check_file(copy, name, min_doc_words))
-            for name in names}
+    problems = {name: (style.check_readme(copy) if name == style.README
+                       else style.check_file(copy, name, min_doc_words))
+                for name in names}
+    for name in imported_extra_modules(copy, names, copied):
+        problems[name] = style.check_file(copy, name, min_doc_words,
+                                          style.FileKind.HELPER)
+    return problems
 
 
 def _task(step: Step, copy: Path, too_large: Mapping[str, str],

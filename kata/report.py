@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reports of a grade: text for people, JSON for gradebooks, JUnit for CI."""
 import json
+import re
 from typing import Any, Dict, List
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
@@ -10,6 +11,11 @@ from kata.grading import Check, Grade, TaskResult, one_line
 KINDS = ("files", "style", "spec")
 # How many modified paths the text report's banner names.
 BANNER_PATHS = 10
+# How long the reason of a repeated failure is shown, about.
+REASON_WIDTH = 60
+# The reference that ends a failure's message: "(steps/NN-slug/README.md)"
+# of a spec, "; see steps/STYLE.md#g4" of a style rule.
+REFERENCE = re.compile(r"(?: \(steps/[^()\s]+\)|; see steps/\S+)$")
 
 
 def to_dict(grade: Grade) -> Dict[str, Any]:
@@ -110,9 +116,34 @@ def failure_lines(failed: List[Check]) -> List[str]:
         if repeats:
             lines.append("       x ... and {} more check(s) failing for "
                          "the same reason: {}".format(
-                             repeats, message[:60] + "..."
-                             if len(message) > 60 else message))
+                             repeats, shortened(message)))
     return lines
+
+
+def shortened(message: str, width: int = REASON_WIDTH) -> str:
+    """Return message with its reason cut, at a word, to about width.
+
+    The reference that ends a message, the README to read or the rule's
+    section of steps/STYLE.md, is kept whole, and so is every word: a
+    path is never cut.
+    """
+    match = REFERENCE.search(message)
+    reason, reference = (message[:match.start()], match.group()) \
+        if match else (message, "")
+    if len(reason) > width:
+        # At the last space within width, else at the first after it: a
+        # word longer than width (a path, say) is kept whole.
+        cut = reason.rfind(" ", 0, width + 1)
+        if cut <= 0:
+            cut = reason.find(" ", width)
+        if 0 < cut < len(reason.rstrip()):
+            reason = reason[:cut].rstrip(" ,;:") + "..."
+    return reason + reference
+
+
+def has_reference(message: str) -> bool:
+    """Tell whether a message ends with the page a student should read."""
+    return REFERENCE.search(message) is not None
 
 
 def to_text(grade: Grade, show_output: bool = False) -> str:
@@ -140,8 +171,12 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
                          "fail".format(len(broken),
                                        len(task.integrated_checks)))
         lines.extend(failure_lines(failed))
-        if failed and not any(check.message.endswith("README.md)")
-                              for check in failed):
+        # The step's README is named once, unless a failure names it or
+        # every failure names a page of its own (a rule of steps/STYLE.md).
+        if (failed and not any(check.message.endswith("README.md)")
+                               for check in failed)
+                and not all(has_reference(check.message)
+                            for check in failed)):
             lines.append("       read {}".format(task.step.readme_ref))
         if failed and show_output and task.output_tail.strip():
             lines.append("       output of the run:")

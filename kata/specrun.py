@@ -144,8 +144,10 @@ class _WarmSession:
         # installed package for pytest plugins costs more than a spec run.
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         specs = sorted({str(step.spec) for step in steps})
+        # --no-style: the grading checks files and style itself (the same
+        # checks: kata/pytest_style.py), so the judges run the tests alone.
         self.config = pytest_internals.configured(
-            [*specs, "--impl", str(REPO_ROOT / "solution"),
+            [*specs, "--impl", str(REPO_ROOT / "solution"), "--no-style",
              "--capture=no", "-p", "no:terminal", "-p", "no:cacheprovider",
              "-p", "no:faulthandler", "-p", "_hypothesis_pytestplugin",
              "-W", "ignore::pytest.PytestAssertRewriteWarning",

@@ -1,11 +1,19 @@
 #!/usr/bin/env python3
 """The general style rules G1-G10 of the kata, checked on submission files.
 
+Each rule is declared once, below, by a function decorated with ``@rule``:
+its id, its one-line title and the kinds of file it judges (G7 only app.py,
+G9 only README.md, ...). The registry, ``REGISTRY``, is what the checker,
+its reports and the pytest items of the specs read; ``RULES`` maps each id
+to its title. ``steps/STYLE.md`` explains every rule, at ``#g1``..``#g10``.
+
 ``check_file(folder, name)`` returns every problem of one file of a
 submission (``user.py``, ..., ``README.md``); ``check_readme(folder)`` says
 whether the submission has a real README (G9). A problem is a
 ``StyleProblem`` whose message a student can act on, for example
-``auth.py:12: function valid_login has no return annotation (G6)``.
+``auth.py:12: function valid_login has no return annotation (G6)``; a
+problem of the whole file names the file alone, e.g. ``user.py: the file
+is not executable; run chmod +x user.py (G3)``.
 
 Student files are untrusted: a file that is binary, not UTF-8, huge, not a
 regular file or not even Python gives problems, never an exception. The
@@ -13,6 +21,8 @@ rules that read the syntax tree (G5-G8 and the import part of G10) are
 skipped for a file that does not parse.
 """
 import ast
+import enum
+import functools
 import io
 import os
 import stat
@@ -20,33 +30,23 @@ import tokenize
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import (AbstractSet, Callable, Dict, Iterator, List, Optional,
+                    Sequence, Tuple, Union)
 
 import pycodestyle
 
 SHEBANG = "#!/usr/bin/env python3"
 README = "README.md"
 PYTHON_VERSION = (3, 7)
+# The page that explains every rule, relative to the kata's root; a rule's
+# section there is its id in lower case, e.g. steps/STYLE.md#g4.
+STYLE_PAGE = "steps/STYLE.md"
 # No file of this exercise comes near this size (the solution's largest has
 # 4 kB). pycodestyle needs up to two seconds for 100 kB, and more than linear
 # time beyond, so a bigger file is reported instead of checked.
 MAX_SOURCE_BYTES = 100 * 1024
 # Past this many problems of one rule in one file, the rest are counted.
 MAX_PROBLEMS_PER_RULE = 50
-
-RULES: Dict[str, str] = {
-    "G1": "the first line is exactly #!/usr/bin/env python3",
-    "G2": "the file ends with a newline",
-    "G3": "the file is executable",
-    "G4": "pycodestyle 2.5 passes",
-    "G5": "the module, every class and every function has a docstring "
-          "that is a real sentence",
-    "G6": "every function is fully type-annotated, parameters and return",
-    "G7": "the Flask app talks only to Auth, never to DB",
-    "G8": "only public members of Auth and DB are used outside them",
-    "G9": "a README.md at the submission's root",
-    "G10": "the code runs on SQLAlchemy 1.3 and parses as Python 3.7",
-}
 
 # Private attributes, the file and the class where they may be used.
 PRIVATE_ATTRIBUTES: Dict[str, Tuple[str, str]] = {
@@ -108,7 +108,39 @@ _LOOPS = (ast.For, ast.AsyncFor, ast.While)
 # Attribute chains are read this deep at most, so hostile code stays cheap.
 _MAX_CHAIN = 32
 _Scopes = Tuple[ast.AST, ...]
-_Finding = Tuple[str, int, str]
+# What a rule finds: the line (0 for the whole file) and what is wrong.
+_Finding = Tuple[int, str]
+
+
+class FileKind(enum.Enum):
+    """The kinds of file of a submission, which decide the rules applied."""
+
+    APP = "app.py, the Flask app"
+    MODULE = "another Python file of the exercise"
+    HELPER = "a module of the folder that the exercise files import"
+    README = "the README.md at the submission's root"
+    TEXT = "another file that is not Python"
+
+
+# The Python files; the exercise's own ones (helpers get G1-G6 only: the
+# rules about Auth, DB and SQLAlchemy concern the exercise's modules).
+PYTHON = frozenset({FileKind.APP, FileKind.MODULE, FileKind.HELPER})
+EXERCISE_PYTHON = frozenset({FileKind.APP, FileKind.MODULE})
+
+
+def kind_of(name: str, helper: bool = False) -> FileKind:
+    """Return the kind of the submission file name, a helper module or not.
+
+    README.md is of kind README here: the kind of the submission's README
+    that check_readme judges (check_file reads any other file as TEXT).
+    """
+    if name == README:
+        return FileKind.README
+    if not name.endswith(".py"):
+        return FileKind.TEXT
+    if helper:
+        return FileKind.HELPER
+    return FileKind.APP if name == "app.py" else FileKind.MODULE
 
 
 @dataclass(frozen=True)
@@ -122,20 +154,264 @@ class StyleProblem:
 
 
 def make_problem(rule: str, name: str, line: int, text: str) -> StyleProblem:
-    """Return the problem, its message led by file:line, ending with rule."""
-    message = "{}:{}: {} ({})".format(name, line, text, rule)
+    """Return the problem, its message led by file:line, ending with rule.
+
+    Line 0 stands for the whole file: the message then names the file alone.
+    """
+    where = "{}:{}".format(name, line) if line > 0 else name
+    message = "{}: {} ({})".format(where, text, rule)
     return StyleProblem(rule=rule, file=name, line=line, message=message)
 
 
-def check_file(folder: Path, name: str,
-               min_doc_words: int = 2) -> List[StyleProblem]:
+@dataclass
+class Source:
+    """One file of a submission as the rules see it, each part read once.
+
+    data holds the file's first MAX_SOURCE_BYTES + 1 bytes; the text, the
+    syntax tree and the walk of the tree are made when a rule first needs
+    them. G9 is about the folder, so it looks at folder itself.
+    """
+
+    folder: Path
+    name: str
+    kind: FileKind
+    data: bytes = b""
+    mode: int = 0
+    min_doc_words: int = 2
+
+    @property
+    def too_large(self) -> bool:
+        """Tell whether the file is too large to be checked."""
+        return len(self.data) > MAX_SOURCE_BYTES
+
+    @functools.cached_property
+    def decoded(self) -> Tuple[Optional[str], List[_Finding]]:
+        """Return the text, or None and why the file is not UTF-8 text."""
+        if self.too_large:
+            return None, []
+        return _decode(self.data)
+
+    @property
+    def text(self) -> Optional[str]:
+        """Return the file's text, None when it is too large or not text."""
+        return self.decoded[0]
+
+    @functools.cached_property
+    def parsed(self) -> Tuple[Optional[ast.Module], List[_Finding]]:
+        """Return the syntax tree, or None, and the G10 parse problems."""
+        if self.text is None:
+            return None, []
+        return _parse(self.data)
+
+    @functools.cached_property
+    def nodes(self) -> List[Tuple[ast.AST, _Scopes]]:
+        """Return every node of the tree with the scopes around it."""
+        tree = self.parsed[0]
+        return [] if tree is None else list(_walk(tree))
+
+
+RuleCheck = Callable[[Source], List[_Finding]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One style rule: its id, its title, the files it judges, its check."""
+
+    id: str
+    title: str
+    applies_to: AbstractSet[FileKind]
+    check: RuleCheck
+
+    @property
+    def reference(self) -> str:
+        """Return where steps/STYLE.md explains the rule, e.g. ...#g4."""
+        return "{}#{}".format(STYLE_PAGE, self.id.lower())
+
+
+# Every rule by its id, in the order they are declared: G1 to G10.
+REGISTRY: Dict[str, Rule] = {}
+
+
+def rule(rule_id: str, title: str,
+         applies_to: AbstractSet[FileKind]) -> Callable[[RuleCheck],
+                                                        RuleCheck]:
+    """Return a decorator that registers its function as a rule's check."""
+    def register(check: RuleCheck) -> RuleCheck:
+        """Add the rule to REGISTRY; an id is declared only once."""
+        if rule_id in REGISTRY:
+            raise ValueError("style rule {} is declared twice".format(
+                rule_id))
+        REGISTRY[rule_id] = Rule(rule_id, title, frozenset(applies_to),
+                                 check)
+        return check
+    return register
+
+
+def rules_for(kind: FileKind) -> List[Rule]:
+    """Return the rules that judge a file of this kind, G1 first."""
+    return [item for item in REGISTRY.values() if kind in item.applies_to]
+
+
+@rule("G1", "the first line is exactly #!/usr/bin/env python3", PYTHON)
+def first_line_is_the_shebang(source: Source) -> List[_Finding]:
+    """Find a first line that is not exactly the shebang."""
+    if source.text is None:
+        return []
+    return _shebang_findings(source.text)
+
+
+@rule("G2", "the file ends with a newline", PYTHON | {FileKind.TEXT})
+def ends_with_a_newline(source: Source) -> List[_Finding]:
+    """Find a last line without its newline, in a text file.
+
+    A file that is not text at all gets no G2 problem: G10 (Python) or G9
+    (the README) reports it.
+    """
+    if source.text is None:
+        return []
+    data = source.data
+    if data and not data.endswith(b"\n"):
+        return [(data.count(b"\n") + 1,
+                 "the last line does not end with a newline")]
+    return []
+
+
+@rule("G3", "the file is executable", PYTHON)
+def is_executable(source: Source) -> List[_Finding]:
+    """Find a file its owner may not execute."""
+    if source.mode & stat.S_IXUSR:
+        return []
+    return [(0, "the file is not executable; run chmod +x {}".format(
+        source.name))]
+
+
+@rule("G4", "pycodestyle 2.5 passes", PYTHON)
+def passes_pycodestyle(source: Source) -> List[_Finding]:
+    """Find what pycodestyle, with its default options, reports."""
+    if source.too_large:
+        return [(0, "the file is larger than {} bytes, too large to be "
+                 "checked; a file of this exercise holds a few kilobytes"
+                 .format(MAX_SOURCE_BYTES))]
+    if source.text is None:
+        return []
+    return _pycodestyle_findings(source.name, source.data)
+
+
+@rule("G5", "the module, every class and every function has a docstring "
+      "that is a real sentence", PYTHON)
+def has_real_docstrings(source: Source) -> List[_Finding]:
+    """Find the module, classes and functions without a real docstring."""
+    tree = source.parsed[0]
+    if tree is None:
+        return []
+    findings = _module_docstring_findings(tree, source.min_doc_words)
+    for node, scopes in source.nodes:
+        if isinstance(node, _SCOPES):
+            findings.extend(_docstring_findings(node, scopes,
+                                                source.min_doc_words))
+    return findings
+
+
+@rule("G6", "every function is fully type-annotated, parameters and "
+      "return", PYTHON)
+def is_fully_annotated(source: Source) -> List[_Finding]:
+    """Find the parameters and returns without a type annotation."""
+    findings: List[_Finding] = []
+    for node, scopes in source.nodes:
+        if isinstance(node, _FUNCTIONS):
+            findings.extend(_annotation_findings(node, scopes))
+    return findings
+
+
+@rule("G7", "the Flask app talks only to Auth, never to DB",
+      {FileKind.APP})
+def app_talks_only_to_auth(source: Source) -> List[_Finding]:
+    """Find where app.py imports db or DB, or reaches behind Auth."""
+    findings: List[_Finding] = []
+    for node, _ in source.nodes:
+        findings.extend(_app_findings(node))
+    return findings
+
+
+@rule("G8", "only public members of Auth and DB are used outside them",
+      EXERCISE_PYTHON)
+def uses_only_public_members(source: Source) -> List[_Finding]:
+    """Find private members of Auth, DB and auth.py used outside them."""
+    findings: List[_Finding] = []
+    for node, scopes in source.nodes:
+        findings.extend(_private_findings(source.name, node, scopes))
+    return findings
+
+
+@rule("G9", "a README.md at the submission's root", {FileKind.README})
+def has_a_readme(source: Source) -> List[_Finding]:
+    """Find a missing, misnamed, unreadable or empty README.md.
+
+    The README must be a regular file at the submission's root, holding
+    UTF-8 text that says something (not only blanks).
+    """
+    path = Path(source.folder) / README
+    if path.is_file():
+        try:
+            with open(str(path), "rb") as stream:
+                data = stream.read(MAX_SOURCE_BYTES + 1)
+        except OSError as error:
+            return [(0, "README.md cannot be read ({})".format(error))]
+        if len(data) > MAX_SOURCE_BYTES:
+            return []  # a long README is still a README
+        text, findings = _decode(data)
+        if text is not None and not text.strip():
+            findings.append((0, "README.md is empty: say what the project "
+                             "is"))
+        return findings
+    if path.exists() or path.is_symlink():
+        return [(0, "README.md must be a file at the root of the "
+                 "submission")]
+    text = "the submission has no README.md at its root"
+    near = _near_readme_names(Path(source.folder))
+    if near:
+        text += "; found {}, but the name must be exactly README.md".format(
+            ", ".join(near))
+    return [(0, text)]
+
+
+@rule("G10", "the code runs on SQLAlchemy 1.3 and parses as Python 3.7",
+      EXERCISE_PYTHON)
+def runs_on_python37_and_sqlalchemy13(source: Source) -> List[_Finding]:
+    """Find text that is not Python 3.7, and names SQLAlchemy 1.3 lacks."""
+    if source.too_large:
+        return []  # G4 reports it
+    text, findings = source.decoded
+    if text is None:
+        return findings
+    tree, problems = source.parsed
+    findings = findings + problems
+    if tree is None:
+        return findings
+    aliases = _sqlalchemy_aliases(tree)
+    for node, _ in source.nodes:
+        findings.extend(_sqlalchemy_findings(node, aliases))
+        findings.extend(_python37_findings(node))
+    return findings
+
+
+# The title of every rule by its id, G1 to G10.
+RULES: Dict[str, str] = {item.id: item.title for item in REGISTRY.values()}
+
+
+def check_file(folder: Path, name: str, min_doc_words: int = 2,
+               kind: Optional[FileKind] = None) -> List[StyleProblem]:
     """Return the problems of one file of the submission in folder.
 
-    A Python file is checked against G1-G8 and G10 (G7 in app.py only);
-    another file, README.md included, against G2. A file that does not exist
-    gives no problem: the caller reports missing files. The README's own
-    rule, G9, is ``check_readme``'s, so that no problem is reported twice.
+    The rules applied are those of the file's kind: by default, from its
+    name, G1-G8 and G10 for a Python file (G7 in app.py only) and G2 for
+    another file, README.md included; kind=FileKind.HELPER gives a helper
+    module's G1-G6. A file that does not exist gives no problem: the caller
+    reports missing files. The README's own rule, G9, is
+    ``check_readme``'s, so that no problem is reported twice.
     """
+    if kind is None:
+        kind = kind_of(name) if name.endswith(".py") else FileKind.TEXT
     path = Path(folder) / name
     try:
         info = os.stat(str(path))
@@ -150,11 +426,10 @@ def check_file(folder: Path, name: str,
             data = stream.read(MAX_SOURCE_BYTES + 1)
     except OSError as error:
         return _unreadable(name, "the file cannot be read ({})".format(error))
-    if name.endswith(".py"):
-        findings = _python_findings(name, data, info.st_mode, min_doc_words)
-    else:
-        findings = _text_findings(name, data)
-    return _problems(name, findings)
+    source = Source(Path(folder), name, kind, data, info.st_mode,
+                    min_doc_words)
+    return _judge(source, [item for item in rules_for(kind)
+                           if item.id != "G9"])
 
 
 def check_readme(folder: Path) -> List[StyleProblem]:
@@ -163,35 +438,24 @@ def check_readme(folder: Path) -> List[StyleProblem]:
     The README must be a regular file at the submission's root, holding
     UTF-8 text that says something (not only blanks).
     """
-    path = Path(folder) / README
-    if path.is_file():
-        try:
-            with open(str(path), "rb") as stream:
-                data = stream.read(MAX_SOURCE_BYTES + 1)
-        except OSError as error:
-            return [make_problem("G9", README, 0, "README.md cannot be "
-                                 "read ({})".format(error))]
-        return _problems(README, _readme_findings(data))
-    if path.exists() or path.is_symlink():
-        text = "README.md must be a file at the root of the submission"
-    else:
-        text = "the submission has no README.md at its root"
-        near = _near_readme_names(Path(folder))
-        if near:
-            text += "; found {}, but the name must be exactly README.md" \
-                .format(", ".join(near))
-    return [make_problem("G9", README, 0, text)]
+    source = Source(Path(folder), README, FileKind.README)
+    return _judge(source, rules_for(FileKind.README))
 
 
-def _readme_findings(data: bytes) -> List[_Finding]:
-    """Return the G9 problems of a README's content."""
-    if len(data) > MAX_SOURCE_BYTES:
-        return []  # a long README is still a README
-    text, findings = _decode(data, "G9")
-    if text is not None and not text.strip():
-        findings.append(("G9", 0, "README.md is empty: say what the "
-                         "project is"))
-    return findings
+def _judge(source: Source, rules: Sequence[Rule]) -> List[StyleProblem]:
+    """Return the problems the rules find in source, by rule then line."""
+    problems: List[StyleProblem] = []
+    for item in rules:
+        findings = sorted(item.check(source), key=lambda found: found[0])
+        for line, text in findings[:MAX_PROBLEMS_PER_RULE]:
+            problems.append(make_problem(item.id, source.name, line, text))
+        hidden = len(findings) - MAX_PROBLEMS_PER_RULE
+        if hidden > 0:
+            problems.append(make_problem(
+                item.id, source.name, 0,
+                "and {} more problems of this rule in {}".format(
+                    hidden, source.name)))
+    return problems
 
 
 def _near_readme_names(folder: Path) -> List[str]:
@@ -210,88 +474,23 @@ def _unreadable(name: str, text: str) -> List[StyleProblem]:
     """Return the problem of a file whose content cannot be judged."""
     if name == README:
         return []  # check_readme reports it
-    rule = "G10" if name.endswith(".py") else "G2"
-    return [make_problem(rule, name, 0, text)]
+    rule_id = "G10" if name.endswith(".py") else "G2"
+    return [make_problem(rule_id, name, 0, text)]
 
 
-def _problems(name: str, findings: List[_Finding]) -> List[StyleProblem]:
-    """Turn findings into problems, ordered by rule then line, capped."""
-    order = {rule: index for index, rule in enumerate(RULES)}
-    findings = sorted(findings, key=lambda item: (order[item[0]], item[1]))
-    problems: List[StyleProblem] = []
-    counts: Dict[str, int] = {}
-    for rule, line, text in findings:
-        counts[rule] = counts.get(rule, 0) + 1
-        if counts[rule] <= MAX_PROBLEMS_PER_RULE:
-            problems.append(make_problem(rule, name, line, text))
-    for rule in sorted(counts, key=order.__getitem__):
-        hidden = counts[rule] - MAX_PROBLEMS_PER_RULE
-        if hidden > 0:
-            problems.append(make_problem(
-                rule, name, 0,
-                "and {} more problems of this rule in {}".format(hidden,
-                                                                 name)))
-    return problems
-
-
-def _decode(data: bytes, rule: str) -> Tuple[Optional[str], List[_Finding]]:
+def _decode(data: bytes) -> Tuple[Optional[str], List[_Finding]]:
     """Return data as text, or None and why it is not UTF-8 text."""
     if b"\0" in data:
         line = data[:data.index(b"\0")].count(b"\n") + 1
-        return None, [(rule, line, "the file holds a NUL byte: it is a "
-                       "binary file, not text")]
+        return None, [(line, "the file holds a NUL byte: it is a binary "
+                       "file, not text")]
     try:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as error:
         line = data[:error.start].count(b"\n") + 1
-        return None, [(rule, line, "the file is not valid UTF-8 text (byte "
+        return None, [(line, "the file is not valid UTF-8 text (byte "
                        "{:#04x}); save it as UTF-8".format(
                            data[error.start]))]
-
-
-def _text_findings(name: str, data: bytes) -> List[_Finding]:
-    """Return the G2 problem of a text file such as README.md, if any.
-
-    A file that is not text at all gets no G2 problem: for README.md,
-    check_readme reports it.
-    """
-    if len(data) > MAX_SOURCE_BYTES or b"\0" in data:
-        return []
-    return _newline_findings(data)
-
-
-def _newline_findings(data: bytes) -> List[_Finding]:
-    """Return a G2 problem when non-empty data lacks its final newline."""
-    if data and not data.endswith(b"\n"):
-        line = data.count(b"\n") + 1
-        return [("G2", line, "the last line does not end with a newline")]
-    return []
-
-
-def _python_findings(name: str, data: bytes, mode: int,
-                     min_doc_words: int) -> List[_Finding]:
-    """Return the problems of one Python file, data being its first bytes."""
-    findings: List[_Finding] = []
-    if not mode & stat.S_IXUSR:
-        findings.append(("G3", 0, "the file is not executable; run "
-                         "chmod +x {}".format(name)))
-    if len(data) > MAX_SOURCE_BYTES:
-        findings.append(("G4", 0, "the file is larger than {} bytes, too "
-                         "large to be checked; a file of this exercise "
-                         "holds a few kilobytes".format(MAX_SOURCE_BYTES)))
-        return findings
-    text, problems = _decode(data, "G10")
-    findings.extend(problems)
-    if text is None:
-        return findings
-    findings.extend(_shebang_findings(text))
-    findings.extend(_newline_findings(data))
-    findings.extend(_pycodestyle_findings(name, data))
-    tree, problems = _parse(data)
-    findings.extend(problems)
-    if tree is not None:
-        findings.extend(_tree_findings(name, tree, min_doc_words))
-    return findings
 
 
 def _shebang_findings(text: str) -> List[_Finding]:
@@ -309,7 +508,7 @@ def _shebang_findings(text: str) -> List[_Finding]:
               "as UTF-8 without BOM"
     else:
         why = "it is {}".format(_shorten(first))
-    return [("G1", 1, "the first line must be exactly {}, but {}".format(
+    return [(1, "the first line must be exactly {}, but {}".format(
         SHEBANG, why))]
 
 
@@ -374,9 +573,9 @@ def _pycodestyle_findings(name: str, data: bytes) -> List[_Finding]:
                                           report=report)
             checker.check_all()
     except Exception as error:  # pycodestyle must not crash the checks
-        return [("G4", 0, "pycodestyle could not check the file ({}: {})"
+        return [(0, "pycodestyle could not check the file ({}: {})"
                  .format(type(error).__name__, error))]
-    return [("G4", line, "pycodestyle {} at column {}: {}".format(
+    return [(line, "pycodestyle {} at column {}: {}".format(
         code, column, text)) for line, column, code, text in report.found]
 
 
@@ -388,21 +587,21 @@ def _parse(source: bytes) -> Tuple[Optional[ast.Module], List[_Finding]]:
     Python accepts is reported, and its tree is still returned so that the
     other rules can judge it.
     """
-    too_deep = [("G10", 0, "Python cannot parse the file: it is nested too "
+    too_deep = [(0, "Python cannot parse the file: it is nested too "
                  "deeply or too large")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
             return ast.parse(source, feature_version=PYTHON_VERSION), []
         except SyntaxError as error:
-            old = ("G10", error.lineno or 0, "Python 3.7 cannot parse this "
+            old = (error.lineno or 0, "Python 3.7 cannot parse this "
                    "line: {}".format(error.msg))
         except (ValueError, RecursionError, MemoryError):
             return None, too_deep
         try:
             return ast.parse(source), [old]
         except SyntaxError as error:
-            return None, [("G10", error.lineno or 0, "{} is not valid "
+            return None, [(error.lineno or 0, "{} is not valid "
                            "Python: {}".format("this line" if error.lineno
                                                else "the file", error.msg))]
         except (ValueError, RecursionError, MemoryError):
@@ -418,24 +617,6 @@ def _walk(tree: ast.AST) -> Iterator[Tuple[ast.AST, _Scopes]]:
         inner = scopes + (node,) if isinstance(node, _SCOPES) else scopes
         children = list(ast.iter_child_nodes(node))
         stack.extend((child, inner) for child in reversed(children))
-
-
-def _tree_findings(name: str, tree: ast.Module,
-                   min_doc_words: int) -> List[_Finding]:
-    """Return the problems the syntax tree shows: G5-G8 and G10."""
-    findings = _module_docstring_findings(tree, min_doc_words)
-    aliases = _sqlalchemy_aliases(tree)
-    for node, scopes in _walk(tree):
-        if isinstance(node, _SCOPES):
-            findings.extend(_docstring_findings(node, scopes, min_doc_words))
-        if isinstance(node, _FUNCTIONS):
-            findings.extend(_annotation_findings(node, scopes))
-        if name == "app.py":
-            findings.extend(_app_findings(node))
-        findings.extend(_private_findings(name, node, scopes))
-        findings.extend(_sqlalchemy_findings(node, aliases))
-        findings.extend(_python37_findings(node))
-    return findings
 
 
 def _describe(node: ast.AST, scopes: _Scopes) -> str:
@@ -485,7 +666,7 @@ def _module_docstring_findings(tree: ast.Module,
                                  min_doc_words)
     if problem is None:
         return []
-    return [("G5", _docstring_line(tree) or 0, problem)]
+    return [(_docstring_line(tree) or 0, problem)]
 
 
 def _docstring_findings(node: ast.AST, scopes: _Scopes,
@@ -495,7 +676,7 @@ def _docstring_findings(node: ast.AST, scopes: _Scopes,
                                  ast.get_docstring(node), min_doc_words)
     if problem is None:
         return []
-    return [("G5", _docstring_line(node) or node.lineno, problem)]
+    return [(_docstring_line(node) or node.lineno, problem)]
 
 
 def _is_static(node: Union[ast.FunctionDef, ast.AsyncFunctionDef]) -> bool:
@@ -523,14 +704,14 @@ def _annotation_findings(node: Union[ast.FunctionDef, ast.AsyncFunctionDef],
     if arguments.kwarg is not None:
         named.append(("**" + arguments.kwarg.arg, arguments.kwarg))
     findings: List[_Finding] = [
-        ("G6", getattr(arg, "lineno", node.lineno),
+        (getattr(arg, "lineno", node.lineno),
          "{} of {} has no type annotation".format(label, owner))
         for label, arg in named if arg.annotation is None]
     if node.returns is None:
         advice = "; __init__ returns nothing, so write -> None" \
             if node.name == "__init__" else \
             " (write -> None if it returns nothing)"
-        findings.append(("G6", node.lineno,
+        findings.append((node.lineno,
                          "{} has no return annotation{}".format(owner,
                                                                 advice)))
     return findings
@@ -595,12 +776,12 @@ def _app_findings(node: ast.AST) -> List[_Finding]:
                     else "import {}".format(module)
                 if alias.asname:
                     shown += " as {}".format(alias.asname)
-                findings.append(("G7", line, "app.py must not import db or "
+                findings.append((line, "app.py must not import db or "
                                  "DB ({}): the app talks only to Auth"
                                  .format(shown)))
     for attribute, written in _attribute_uses(node):
         if attribute in ("_db", "DB"):
-            findings.append(("G7", line, "app.py uses {}: the app must not "
+            findings.append((line, "app.py uses {}: the app must not "
                              "reach the database behind Auth; call Auth's "
                              "public methods".format(written)))
     return findings
@@ -618,12 +799,12 @@ def _private_findings(name: str, node: ast.AST,
                 isinstance(scope, ast.ClassDef) and scope.name == owner
                 for scope in scopes)
             if not inside:
-                findings.append(("G8", line, "{} uses {}, private to class "
+                findings.append((line, "{} uses {}, private to class "
                                  "{} in {}: only {}'s own methods may use it"
                                  .format(written, attribute, owner, home,
                                          owner)))
         if attribute in PRIVATE_FUNCTIONS and name != "auth.py":
-            findings.append(("G8", line, "{} uses {}, private to auth.py: "
+            findings.append((line, "{} uses {}, private to auth.py: "
                              "{} must neither import nor call it".format(
                                  written, attribute, name)))
     if name == "auth.py":
@@ -635,7 +816,7 @@ def _private_findings(name: str, node: ast.AST,
         if imported in PRIVATE_FUNCTIONS:
             used.append(imported)
     for private in used:
-        findings.append(("G8", line, "{} is private to auth.py: {} must "
+        findings.append((line, "{} is private to auth.py: {} must "
                          "neither import nor call it".format(private, name)))
     return findings
 
@@ -685,7 +866,7 @@ def _sqlalchemy_findings(node: ast.AST,
     for full in used:
         advice = _newer_sqlalchemy(full)
         if advice is not None:
-            return [("G10", getattr(node, "lineno", 0), "{} does not exist "
+            return [(getattr(node, "lineno", 0), "{} does not exist "
                      "in SQLAlchemy 1.3: {}".format(full, advice))]
     return []
 
@@ -728,19 +909,19 @@ def _python37_findings(node: ast.AST) -> List[_Finding]:
             target = decorator.func if isinstance(decorator, ast.Call) \
                 else decorator
             if not _is_dotted_name(target):
-                findings.append(("G10", decorator.lineno, "Python 3.7 only "
+                findings.append((decorator.lineno, "Python 3.7 only "
                                  "accepts a dotted name, maybe called, as a "
                                  "decorator"))
     if isinstance(node, (ast.Return, ast.Yield)) and \
             _unparenthesized_star(node.value):
-        findings.append(("G10", node.lineno, "Python 3.7 needs parentheses "
+        findings.append((node.lineno, "Python 3.7 needs parentheses "
                          "around a tuple holding *items here"))
     if isinstance(node, (ast.For, ast.AsyncFor)) and \
             _unparenthesized_star(node.iter):
-        findings.append(("G10", node.lineno, "Python 3.7 needs parentheses "
+        findings.append((node.lineno, "Python 3.7 needs parentheses "
                          "around a tuple holding *items here"))
     if isinstance(node, ast.Try):
         for statement in _continues_in(node.finalbody):
-            findings.append(("G10", statement.lineno, "Python 3.7 does not "
+            findings.append((statement.lineno, "Python 3.7 does not "
                              "accept continue inside a finally clause"))
     return findings

@@ -19,7 +19,7 @@ def test_readme_table_matches_the_list_of_steps() -> None:
 
 def test_readme_links_every_statement() -> None:
     """Every step's statement exists where the README links it."""
-    links = re.findall(r"\]\((steps/[^)]+)\)", docs.README.read_text())
+    links = re.findall(r"\]\((steps/\d\d-[^)]+)\)", docs.README.read_text())
     assert links == [item.readme_ref for item in STEPS]
     missing = [link for link in links if not (REPO_ROOT / link).is_file()]
     assert not missing, "statements missing: {}".format(missing)

@@ -51,7 +51,7 @@ def style_of(folder: Path, number: int) -> List[grading.Check]:
     """Return the style checks of one task on a snapshot of folder."""
     copy = folder.parent / "style-{}".format(number)
     grading.snapshot(folder, copy)
-    problems = grading._style_problems(copy, STEPS, 2)
+    problems = grading.style_problems(copy, STEPS, 2)
     return grading.style_checks(step(number), copy, problems)
 
 

@@ -8,9 +8,9 @@ import pytest
 from kata import style
 from kata.steps import REPO_ROOT
 
-# The student's rules that make sense for any Python file; G7, G8 and G10
-# are about the exercise's own modules.
-RULES = ("G1", "G2", "G3", "G4", "G5", "G6")
+# The student's rules that make sense for any Python file, those of a
+# helper module (G1-G6); G7, G8 and G10 are about the exercise's modules.
+RULES = [rule.id for rule in style.rules_for(style.FileKind.HELPER)]
 FOLDERS = ("kata", "kata/subject", "kata/starter", "tests", "selftest",
            "bench", "solution")
 OWN_FILES: List[Path] = [

@@ -111,17 +111,26 @@ def test_every_rule_has_a_passing_and_a_failing_fixture() -> None:
 
 
 def test_messages_name_file_line_and_rule(tmp_path: Path) -> None:
-    """Every message starts with file:line and ends with the rule id."""
+    """Every message starts with file:line and ends with the rule id.
+
+    A problem of the whole file (line 0) names the file alone: no message
+    shows a line 0.
+    """
+    whole_file = 0
     for case, name, _ in FIXTURE_CASES:
         folder = copy_case(case, tmp_path) if not (tmp_path / case).exists() \
             else tmp_path / case
         for problem in style.check_file(folder, name):
             assert problem.file == name
             assert problem.rule in style.RULES
-            assert problem.message.startswith(
-                "{}:{}: ".format(name, problem.line)), problem.message
+            where = name if problem.line == 0 else "{}:{}".format(
+                name, problem.line)
+            whole_file += problem.line == 0
+            assert problem.message.startswith(where + ": "), problem.message
+            assert ":0" not in problem.message, problem.message
             assert problem.message.endswith(
                 "({})".format(problem.rule)), problem.message
+    assert whole_file, "G3-fail should give a problem of the whole file"
 
 
 def test_message_example_of_the_api(tmp_path: Path) -> None:
@@ -143,7 +152,7 @@ def test_rules_describe_g1_to_g10() -> None:
 
 def test_problems_are_frozen() -> None:
     """A StyleProblem cannot be changed once made."""
-    problem = style.StyleProblem("G3", "db.py", 0, "db.py:0: x (G3)")
+    problem = style.StyleProblem("G3", "db.py", 0, "db.py: x (G3)")
     with pytest.raises(AttributeError):
         problem.line = 2  # type: ignore
 
@@ -511,3 +520,47 @@ def test_rule_of_each_fixture_folder() -> None:
                 rule for rule, _ in problems)
     for rule, rules in expected.items():
         assert rule in rules, rule
+
+
+def test_registry_declares_which_files_each_rule_judges() -> None:
+    """G7 judges app.py only, G9 the README, helpers get G1-G6, ..."""
+    def ids(kind: style.FileKind) -> List[str]:
+        """Return the ids of the rules of a kind of file."""
+        return [rule.id for rule in style.rules_for(kind)]
+
+    python = ["G1", "G2", "G3", "G4", "G5", "G6"]
+    assert ids(style.FileKind.APP) == python + ["G7", "G8", "G10"]
+    assert ids(style.FileKind.MODULE) == python + ["G8", "G10"]
+    assert ids(style.FileKind.HELPER) == python
+    assert ids(style.FileKind.README) == ["G9"]
+    assert ids(style.FileKind.TEXT) == ["G2"]
+    assert style.RULES == {rule.id: rule.title
+                           for rule in style.REGISTRY.values()}
+    assert style.REGISTRY["G4"].reference == "steps/STYLE.md#g4"
+    assert [style.kind_of(name) for name in (
+        "app.py", "user.py", "README.md", "notes.txt")] == [
+        style.FileKind.APP, style.FileKind.MODULE, style.FileKind.README,
+        style.FileKind.TEXT]
+    assert style.kind_of("wrappers.py", helper=True) is style.FileKind.HELPER
+
+
+def test_a_rule_is_declared_once() -> None:
+    """Declaring an id again is refused; the registry keeps the first."""
+    first = style.REGISTRY["G1"]
+    with pytest.raises(ValueError, match="G1 is declared twice"):
+        style.rule("G1", "again", style.PYTHON)(lambda source: [])
+    assert style.REGISTRY["G1"] is first
+
+
+def test_a_helper_module_gets_only_its_rules(tmp_path: Path) -> None:
+    """kind=HELPER runs G1-G6: a helper may use DB's private members."""
+    body = ('\n\ndef peek(db: object) -> object:\n'
+            '    """Return the session of a DB, privately."""\n'
+            '    return db._session\n')
+    assert found(check_source(tmp_path, body, name="wrappers.py")) == [
+        ("G8", 7)]
+    assert style.check_file(tmp_path, "wrappers.py",
+                            kind=style.FileKind.HELPER) == []
+    (tmp_path / "wrappers.py").chmod(0o644)
+    assert found(style.check_file(tmp_path, "wrappers.py",
+                                  kind=style.FileKind.HELPER)) == [("G3", 0)]

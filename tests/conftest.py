@@ -7,7 +7,9 @@ sandboxed subject (``kata/jail.py``) forks a fresh child for every test,
 which imports the student's modules in the test's own working folder (so
 ``a.db`` lands there) with bcrypt's work factor lowered unless the test is
 marked ``real_bcrypt``. Every failure becomes one plain sentence that ends
-with the step README to read.
+with the step README to read. Beside a spec's tests, the checker's file and
+style checks of the step run as items (``style[user.py G4]``, see
+kata/pytest_style.py), unless ``--no-style`` is given.
 
 Under ``./checker.sh`` the grading hands each run a link to the subject it
 started; a plain ``pytest`` starts one for the session itself, sandboxed
@@ -26,6 +28,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from kata import pytest_style  # noqa: E402
 from kata.jail import Jail  # noqa: E402
 from kata.remote import SubjectLink, read_scratch_file  # noqa: E402
 from kata.steps import REPO_ROOT, step_of_spec  # noqa: E402
@@ -59,6 +62,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--unisolated", action="store_true", default=False,
         help="run the submission's code without the sandbox (faster; only "
              "for your own code)")
+    pytest_style.add_option(parser)
 
 
 def submission_dir(config: pytest.Config) -> Path:
@@ -157,6 +161,8 @@ def pytest_runtest_makereport(item: pytest.Item,
                               call: pytest.CallInfo) -> pytest.TestReport:
     """Replace a failure's traceback by one sentence and the README to read."""
     report = yield
+    if isinstance(item, pytest_style.StyleItem):
+        return report  # its message is the checker's, with its own page
     if report.failed and call.excinfo is not None:
         step = step_of_spec(Path(str(item.path)))
         folder = submission_dir(item.config)
@@ -166,6 +172,18 @@ def pytest_runtest_makereport(item: pytest.Item,
         report.longrepr = message
         report.user_properties.append(("kata_message", message))
     return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collect_file(file_path: Path, parent: pytest.Collector,
+                        ) -> Optional[pytest.Collector]:
+    """Collect a step's file and style checks beside its spec's tests.
+
+    They are the checker's own checks (kata/pytest_style.py), so that a
+    plain pytest run of a step and the checker give one verdict.
+    """
+    return pytest_style.collect(file_path, parent,
+                                submission_dir(parent.config))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
