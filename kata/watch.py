@@ -1,24 +1,105 @@
 #!/usr/bin/env python3
-"""Watch mode: re-grade the first unfinished step whenever a file is saved.
+"""Watch mode: re-grade the student's steps whenever a file is saved.
 
-It starts where the student stands (the first step that does not pass),
-re-runs that step on every save of a submission file, and moves on as soon
-as it passes, until all steps pass.
+It starts where the student stands (the first step that does not pass).
+On every save it grades the step under way and, in the same grading, every
+step before it, so that a save which breaks a finished step is named at
+once; it then goes back to the earliest failing step. It moves on as soon
+as everything graded passes, until all steps pass.
+
+Each run starts with a time-stamped rule line rather than a cleared screen:
+the previous run stays in the scroll-back to compare with (what did this
+save change?), a regression reported by one run is not wiped by the next,
+and the output reads the same in a terminal, a pipe, a log or an editor's
+console, where a clear-screen code would show as garbage.
 """
+import shutil
+import sys
+import textwrap
 import threading
+import time
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Dict, List, Optional, Sequence
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.events import (EVENT_TYPE_ATTRIB, EVENT_TYPE_CLOSED,
+                             EVENT_TYPE_CREATED, EVENT_TYPE_DELETED,
+                             EVENT_TYPE_MODIFIED, EVENT_TYPE_MOVED,
+                             FileAttribEvent,
+                             FileClosedEvent, FileCreatedEvent,
+                             FileDeletedEvent, FileModifiedEvent,
+                             FileMovedEvent, FileSystemEvent,
+                             FileSystemEventHandler)
 from watchdog.observers import Observer
 
 from kata import grading, report
+from kata.grading import one_line
 from kata.steps import STEPS, SUBMISSION_FILES, Step
 
-# The kinds of event that mean a file's content may have changed.
-CHANGES = {"modified", "created", "moved", "deleted", "closed"}
+# The kinds of event that mean a file's content or mode may have changed.
+# A chmod is an "attrib" event (inotify's IN_ATTRIB): rule G3's message
+# tells the student to run chmod +x, so it must start a run.
+CHANGES = {EVENT_TYPE_MODIFIED, EVENT_TYPE_ATTRIB, EVENT_TYPE_CREATED,
+           EVENT_TYPE_MOVED, EVENT_TYPE_DELETED, EVENT_TYPE_CLOSED}
+# The same kinds as watchdog's classes: the observer asks the kernel for
+# these only, so opening and reading a file (grading does) is never seen.
+CHANGE_EVENTS = (FileModifiedEvent, FileAttribEvent, FileCreatedEvent,
+                 FileMovedEvent, FileDeletedEvent, FileClosedEvent)
 # Editors save in bursts (write, rename, chmod): wait for the burst to end.
 SETTLE_SECONDS = 0.3
+# The width used when the output is not a terminal.
+DEFAULT_WIDTH = 80
+# Narrower than this, wrapping would put a word or two on each line.
+MIN_WIDTH = 20
+# How much deeper than its line a continuation line is indented.
+HANGING_INDENT = 4
+# Stands for a space that must not break a line, e.g. in a folder's name;
+# a private-use character, which no report text carries.
+_UNBREAKABLE_SPACE = "\ue000"
+
+
+def wrap(text: str, width: int, unbreakable: Sequence[str] = ()) -> List[str]:
+    """Return text as lines of at most width characters, cut between words.
+
+    Continuation lines are indented HANGING_INDENT deeper than the text's
+    own indentation. A word is never cut: one longer than the width, e.g. a
+    long path, stands whole on a line of its own. The strings in
+    unbreakable (paths that may hold spaces) are kept whole like words.
+    """
+    for part in unbreakable:
+        text = text.replace(part, part.replace(" ", _UNBREAKABLE_SPACE))
+    words = text.lstrip(" ")
+    indent = " " * (len(text) - len(words))
+    hanging = " " * min(len(indent) + HANGING_INDENT, width // 2)
+    lines = textwrap.wrap(words, width, initial_indent=indent,
+                          subsequent_indent=hanging, break_long_words=False,
+                          break_on_hyphens=False) or [""]
+    return [line.replace(_UNBREAKABLE_SPACE, " ") for line in lines]
+
+
+def terminal_width() -> int:
+    """Return the terminal's width now, DEFAULT_WIDTH when not a terminal."""
+    columns = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns
+    return columns if columns > 0 else DEFAULT_WIDTH
+
+
+def _rule_marks() -> Dict[str, str]:
+    """Return the line and dot characters stdout can show, ASCII if need be."""
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        "\u2500\u00b7".encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return {"line": "-", "dot": "-"}
+    return {"line": "\u2500", "dot": "\u00b7"}
+
+
+def _watched(path: str) -> bool:
+    """Tell whether a path names a file of the submission.
+
+    The exercise's files count, and so do the other Python modules of the
+    folder, which grading copies when the exercise files import them.
+    """
+    name = Path(path).name
+    return name in SUBMISSION_FILES or name.endswith(".py")
 
 
 class _SaveHandler(FileSystemEventHandler):
@@ -35,78 +116,177 @@ class _SaveHandler(FileSystemEventHandler):
         Opening and reading are no change: grading itself reads the files,
         and reacting to that would grade forever.
         """
-        if event.event_type not in CHANGES:
+        if event.event_type not in CHANGES or event.is_directory:
             return
         paths = [getattr(event, "src_path", ""),
                  getattr(event, "dest_path", "")]
-        if any(Path(str(path)).name in SUBMISSION_FILES for path in paths
-               if path):
+        if any(_watched(str(path)) for path in paths if path):
             self._changed.set()
 
 
-class Progress:
-    """Where a student stands: the steps done and the one to do next."""
+def _step_name(step: Step) -> str:
+    """Return how the output names a step, e.g. "step 05 Register user"."""
+    return "step {:02d} {}".format(step.number, step.title)
 
-    def __init__(self, folder: Path, say: Callable[[str], None]) -> None:
-        """Start with nothing known about the submission in folder."""
+
+class Progress:
+    """Where a student stands: the steps done and the one to do next.
+
+    passing holds the latest verdict of every step up to the one under way
+    (the furthest the student has reached), by step number; those are the
+    steps each save grades again.
+    """
+
+    def __init__(self, folder: Path, say: Callable[[str], None],
+                 width: Optional[int] = None, isolate: bool = True) -> None:
+        """Start with nothing known about the submission in folder.
+
+        say is given one line at a time; width is the width to wrap to,
+        the terminal's at each run when None.
+        """
         self.folder = folder
         self.say = say
+        self.width = width
+        self.isolate = isolate
         self.current: Optional[Step] = STEPS[0]
+        self.reached = 0
+        self.passing: Dict[int, bool] = {}
 
     def resume(self) -> None:
         """Find the first unfinished step by grading every step once."""
-        grade = grading.grade(self.folder)
-        self.current = next((task.step for task in grade.tasks
-                             if not task.passed), None)
-        failing = [task for task in grade.tasks if not task.passed]
-        self._show(failing[0] if failing else None)
+        self._rule("all steps")
+        tasks = grading.grade(self.folder, isolate=self.isolate).tasks
+        failing = [index for index, task in enumerate(tasks)
+                   if not task.passed]
+        self.reached = failing[0] if failing else len(STEPS)
+        # The steps after the first unfinished one are not counted: they
+        # are graded, and counted, once the student reaches them.
+        graded = tasks[:self.reached + 1]
+        self.passing = {task.step.number: task.passed for task in graded}
+        self._settle(graded)
 
     def recheck(self) -> None:
-        """Grade the current step; while it passes, move on to the next."""
-        while self.current is not None:
-            task = grading.grade(self.folder, [self.current]).tasks[0]
-            if not task.passed:
-                self._show(task)
+        """Grade the steps up to the one under way; report what changed.
+
+        While everything graded passes, move on to the next step.
+        """
+        if self.current is None:
+            return
+        self._rule(_step_name(self.current))
+        steps = list(STEPS[:self.reached + 1])
+        while steps:
+            tasks = grading.grade(self.folder, steps,
+                                  isolate=self.isolate).tasks
+            if not self._settle(tasks):
                 return
-            self.say("step {:02d} {} passes.".format(
-                self.current.number, self.current.title))
+            self.reached += 1
+            steps = list(STEPS[self.reached:self.reached + 1])
+
+    def _settle(self, tasks: List[grading.TaskResult]) -> bool:
+        """Report a grading of tasks and set the current step from it.
+
+        Return whether every one of them passed.
+        """
+        before = dict(self.passing)
+        for task in tasks:
+            self.passing[task.step.number] = task.passed
+        failing = [task for task in tasks if not task.passed]
+        first = failing[0] if failing else None
+        for task in tasks:
+            self._tell_change(task, before.get(task.step.number),
+                              task is first)
+        if first is None:
+            if self.reached + 1 >= len(STEPS):
+                self.current = None
+                self.tell("All {} steps pass. Well done! See how the "
+                          "reference solves a step with './checker.sh "
+                          "reveal N'.".format(len(STEPS)))
+            return True
+        self.current = first.step
+        self.tell("{}/{} steps done. Next: {} ({})".format(
+            sum(self.passing.values()), len(STEPS), _step_name(first.step),
+            first.step.readme_ref), [first.step.readme_ref])
+        self.tell("{}: {}/{} checks pass".format(
+            _step_name(first.step),
+            sum(check.passed for check in first.checks), len(first.checks)))
+        self._failures(first)
+        return False
+
+    def _tell_change(self, task: grading.TaskResult, before: Optional[bool],
+                     current: bool) -> None:
+        """Say how one graded step stands, if there is something to say.
+
+        A step that passes is named when it passes anew or carries a note;
+        one that fails is named when it passed before (a regression, its
+        failures shown unless it is the current step, shown after) or
+        still fails behind the current step.
+        """
+        name = _step_name(task.step)
+        if task.passed:
+            if before is not True or task.note:
+                self.tell("{} passes.".format(name))
             if task.note:
                 # Its own code is right; the student's whole stack is not.
-                self.say("  but with your whole stack: " + task.note)
-            later = [item for item in STEPS
-                     if item.number > self.current.number]
-            self.current = later[0] if later else None
-        self._show(None)
+                self.tell("  but with your whole stack: " + task.note)
+        elif before is True:
+            self.tell("{} passed before and fails now{}".format(
+                name, ":" if not current else "; back to it."))
+            if not current:
+                self._failures(task)
+        elif not current:
+            self.tell("{} still fails: {}/{} checks pass.".format(
+                name, sum(check.passed for check in task.checks),
+                len(task.checks)))
 
-    def _show(self, task: Optional[grading.TaskResult]) -> None:
-        """Print the progress line and what the current step still lacks."""
-        if self.current is None or task is None:
-            self.current = None
-            self.say("All {} steps pass. Well done! See how the reference "
-                     "solves a step with './checker.sh reveal N'.".format(
-                         len(STEPS)))
-            return
-        self.say("{}/{} steps done. Next: step {:02d} {} ({})".format(
-            self.current.number, len(STEPS), self.current.number,
-            self.current.title, self.current.readme_ref))
+    def _failures(self, task: grading.TaskResult) -> None:
+        """Say the failure lines of a task."""
         for line in report.failure_lines(
                 [check for check in task.checks if not check.passed]):
+            self.tell(line)
+
+    def _rule(self, label: str) -> None:
+        """Start a run with a rule line naming the time and what is graded."""
+        marks = _rule_marks()
+        width = self._width()
+        text = "{} {} {} {} ".format(marks["line"] * 4,
+                                     time.strftime("%H:%M:%S"),
+                                     marks["dot"], label)
+        if len(text) + 4 <= width:
+            self.say(text + marks["line"] * (width - len(text)))
+        else:
+            self.tell(text + marks["line"] * 4)
+
+    def tell(self, text: str, unbreakable: Sequence[str] = ()) -> None:
+        """Say text wrapped to the width, a line at a time."""
+        for line in wrap(text, self._width(), unbreakable):
             self.say(line)
+
+    def _width(self) -> int:
+        """Return the width to wrap to."""
+        return max(self.width or terminal_width(), MIN_WIDTH)
 
 
 def watch(folder: Path, say: Callable[[str], None],
-          stop: Optional[threading.Event] = None) -> None:
-    """Grade the submission in folder on every save until stop is set."""
+          stop: Optional[threading.Event] = None,
+          width: Optional[int] = None, isolate: bool = True) -> None:
+    """Grade the submission in folder on every save until stop is set.
+
+    say is given one line at a time, wrapped to width (the terminal's
+    width at each run when None).
+    """
     stop = stop or threading.Event()
     changed = threading.Event()
     observer = Observer()
-    observer.schedule(_SaveHandler(changed), str(folder), recursive=False)
+    observer.schedule(_SaveHandler(changed), str(folder), recursive=False,
+                      event_filter=list(CHANGE_EVENTS))
     observer.start()
-    progress = Progress(folder, say)
+    progress = Progress(folder, say, width, isolate)
     try:
         progress.resume()
         while not stop.is_set() and progress.current is not None:
-            say("Waiting for a save in {} (Ctrl-C to stop)...".format(folder))
+            progress.tell("Waiting for a save in {} (Ctrl-C to stop)..."
+                          .format(one_line(str(folder))),
+                          [one_line(str(folder))])
             while not changed.wait(0.2):
                 if stop.is_set():
                     return
