@@ -51,12 +51,19 @@ class RemoteError(Exception):
     """An exception that student code raised in the subject."""
 
     def __init__(self, types: Sequence[str], message: str,
-                 where: Optional[str]) -> None:
-        """Keep the qualified names of its classes, its message and place."""
+                 where: Optional[str],
+                 raised_in: Optional[str] = None) -> None:
+        """Keep the qualified names of its classes, its message and places.
+
+        ``where`` is the student's line to look at, in the file the call
+        entered the submission by; ``raised_in`` is the line that raised,
+        when it is in another file (see ``kata/subject/serve.py``).
+        """
         super().__init__(message)
         self.types = tuple(types)
         self.message = message
         self.where = where
+        self.raised_in = raised_in
 
     @property
     def name(self) -> str:
@@ -67,11 +74,16 @@ class RemoteError(Exception):
         """Tell whether the exception is an instance of kind (by name)."""
         return qualified_name(kind) in self.types
 
-    def describe(self) -> str:
-        """Return 'Type: message (at file.py:line)'."""
-        text = "{}: {}".format(self.name, self.message) if self.message \
-            else self.name
-        return text + (" (at {})".format(self.where) if self.where else "")
+    def describe(self, limit: int = 0) -> str:
+        """Return 'Type: message (at a.py:1, raised in b.py:2)'.
+
+        A message longer than limit characters (when limit is not 0) is cut.
+        """
+        message = self.message
+        if limit and len(message) > limit:
+            message = message[:limit - 3] + "..."
+        text = "{}: {}".format(self.name, message) if message else self.name
+        return text + wire.place_text(self.where, self.raised_in)
 
     def __str__(self) -> str:
         """Return the exception's message."""
@@ -89,7 +101,8 @@ def _valid_error(payload: Any) -> bool:
             isinstance(payload.get("types"), list) and
             all(type(name) is str for name in payload["types"]) and
             type(payload.get("message")) is str and
-            (payload.get("where") is None or type(payload["where"]) is str))
+            all(payload.get(place) is None or type(payload[place]) is str
+                for place in ("where", "raised_in")))
 
 
 class Connection:
@@ -159,7 +172,8 @@ class Connection:
                 return self._wrap(payload)
             if kind == "raised" and _valid_error(payload):
                 raise RemoteError(payload["types"], payload["message"],
-                                  payload.get("where"))
+                                  payload.get("where"),
+                                  payload.get("raised_in"))
             if kind == "failed" and isinstance(payload, dict) and \
                     type(payload.get("kind")) is str and \
                     type(payload.get("text")) is str:

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Authentication: password hashing, sessions and reset tokens over DB."""
 import uuid
-from typing import Optional
+from typing import Optional, Union
 
 import bcrypt
 from sqlalchemy.orm.exc import NoResultFound
@@ -13,6 +13,11 @@ from user import User
 def _hash_password(password: str) -> bytes:
     """Return a salted bcrypt hash of the password."""
     return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt())
+
+
+def _as_bytes(hashed: Union[bytes, str]) -> bytes:
+    """Return a stored hash as bytes, whether it was stored as bytes or str."""
+    return hashed.encode("utf-8") if isinstance(hashed, str) else hashed
 
 
 def _generate_uuid() -> str:
@@ -43,7 +48,7 @@ class Auth:
         except NoResultFound:
             return False
         return bcrypt.checkpw(password.encode("utf-8"),
-                              user.hashed_password.encode("utf-8"))
+                              _as_bytes(user.hashed_password))
 
     def create_session(self, email: str) -> Optional[str]:
         """Start a new session for the email's user and return its id.

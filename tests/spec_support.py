@@ -9,6 +9,7 @@ through them asks the subject, and the answers come back as plain data. A
 missing file, class or method fails the test with a sentence that names it.
 """
 import contextlib
+import json
 import re
 import sqlite3
 import tempfile
@@ -73,7 +74,7 @@ def describe_outcome(result: Tuple[str, Any]) -> str:
     """Return what a call did, in words, for a failure message."""
     kind, value = result
     if kind == "raised":
-        return "it raised {}: {}".format(value.name, short(value.message))
+        return "it raised {}".format(value.describe(limit=80))
     if isinstance(value, Remote):
         try:
             if not value.is_class and hasattr(value, "id") and \
@@ -140,7 +141,6 @@ class Answer:
 
     def get_json(self, silent: bool = False) -> Any:
         """Return the JSON body, or None (silent) when there is none."""
-        import json
         if not self.is_json:
             if silent:
                 return None
@@ -182,6 +182,30 @@ class Client:
     def delete(self, path: str, **options: Any) -> Answer:
         """Send a DELETE request."""
         return self.open(path, "DELETE", **options)
+
+
+def describe_answer(response: Answer) -> str:
+    """Return a response in words: its status and what its body holds.
+
+    An HTML page (Flask's error pages) is named by its title.
+    """
+    text = response.get_data(as_text=True)
+    if not text.strip():
+        return "{} with an empty body".format(response.status_code)
+    try:
+        body = json.dumps(json.loads(text), ensure_ascii=False)
+    except ValueError:
+        body = None
+    if body is not None:
+        if len(body) > 120:
+            body = body[:117] + "..."
+        return "{} with the JSON {}".format(response.status_code, body)
+    title = re.search(r"<title>([^<]*)</title>", text, re.I)
+    if title:
+        return "{} with an HTML page titled {}".format(
+            response.status_code, short(title.group(1).strip()))
+    return "{} with the text {}".format(response.status_code,
+                                        short(text, 120))
 
 
 def send(submission: "Submission", client: Client, method: str, path: str,
@@ -417,10 +441,10 @@ class Submission:
                 error.get("types"), list):
             raise SubjectBroke("the submission broke the grading protocol: "
                                "a malformed error record")
+        places = [error.get(place) if isinstance(error.get(place), str)
+                  else None for place in ("where", "raised_in")]
         return RemoteError([str(name) for name in error["types"]],
-                           str(error.get("message", "")),
-                           error.get("where") if isinstance(
-                               error.get("where"), str) else None)
+                           str(error.get("message", "")), *places)
 
     def signature(self, function: Remote) -> Optional[List[Tuple[str, str]]]:
         """Return a function's parameters as (name, kind), or None."""

@@ -63,8 +63,8 @@ def test_user_is_committed(submission: Submission) -> None:
     row = submission.stored_user(EMAIL)
     assert row is not None, (
         "after add_user returns, a new connection to a.db must see the user; "
-        "it sees no row, so the user was added to the session but never "
-        "committed and is lost when the program ends")
+        "it sees no row (a user added to the session but not committed "
+        "never reaches a.db and is lost when the program ends)")
     assert as_bytes(row["hashed_password"]) == as_bytes(HASH), (
         "the committed row must hold the hashed password add_user was "
         "given; it holds {}".format(short(row["hashed_password"])))

@@ -22,6 +22,10 @@ CHANGES = st.fixed_dictionaries({}, optional={
     "reset_token": st.none() | TEXT,
 }).filter(bool)
 NAMES = st.from_regex(r"[a-z][a-z_]{0,14}", fullmatch=True)
+# Attributes every User has that are not columns: the declarative class's
+# own, SQLAlchemy's instance state, a method.
+NOT_COLUMNS = ("metadata", "__tablename__", "__table__", "__init__",
+               "_sa_instance_state")
 
 
 def one_user(submission: Submission) -> Remote:
@@ -51,9 +55,9 @@ def test_update_is_committed(submission: Submission) -> None:
     stored = None if row is None else row["session_id"]
     assert stored == "abc-123", (
         "after update_user(2, session_id='abc-123'), a new connection to "
-        "a.db must see session_id 'abc-123' for user 2; it sees {}, so the "
-        "change was never committed and is lost when the program "
-        "ends".format(short(stored)))
+        "a.db must see session_id 'abc-123' for user 2; it sees {} (a "
+        "change that is not committed never reaches a.db and is lost when "
+        "the program ends)".format(short(stored)))
 
 
 def test_update_several_columns(submission: Submission) -> None:
@@ -85,6 +89,37 @@ def test_unknown_keyword_raises_value_error(submission: Submission) -> None:
         "update_user(1, no_such_column='x') must not create an attribute "
         "no_such_column on the {}: only columns may be set".format(
             user_class.type_name))
+
+
+def test_attributes_that_are_not_columns_are_refused(
+        submission: Submission) -> None:
+    """Names User has but that are not columns raise and change nothing.
+
+    ``hasattr(user, name)`` holds for them all: an attribute of the class
+    or of SQLAlchemy's machinery is not a column of users.
+    """
+    db = one_user(submission)
+    before = submission.stored_user(ANN)
+    for name in NOT_COLUMNS:
+        call = "update_user(1, session_id='s-1', {}='x')".format(name)
+        result = outcome(lambda: db.update_user(
+            1, **{"session_id": "s-1", name: "x"}))
+        assert raised(result, ValueError), (
+            "{} must raise ValueError: {} is an attribute of User but not a "
+            "column of users; {}".format(call, name,
+                                         describe_outcome(result)))
+        after = submission.stored_user(ANN)
+        assert after == before, (
+            "{} raised ValueError, yet user 1 in a.db changed from {} to "
+            "{}: a refused call must change nothing".format(
+                call, short(before, 200), short(after, 200)))
+    user = db.find_user_by(id=1)
+    kept = (user.__tablename__, user.metadata)
+    assert kept[0] == "users" and isinstance(kept[1], Remote) and \
+        kept[1].type_name == "MetaData", (
+            "after the refused calls, user 1 must keep the __tablename__ and "
+            "metadata of User; they are now {} and {}".format(
+                short(kept[0]), short(kept[1])))
 
 
 @given(changes=CHANGES)

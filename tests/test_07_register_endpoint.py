@@ -4,10 +4,9 @@ import json
 from typing import Any, List, Tuple
 
 import bcrypt
-import pytest
 
 from spec_support import (Answer, Client, Remote, Submission, as_bytes,
-                          is_instance, send, short)
+                          describe_answer, is_instance, send, short)
 
 EMAIL = "bob@example.com"
 PASSWORD = "MyPwdOfBob"
@@ -32,17 +31,34 @@ def json_body(response: Answer) -> Any:
         return text
 
 
-def assert_created(response: Answer, email: str) -> None:
+def posted(email: str, password: str) -> str:
+    """Return, in words, the form a registration posts."""
+    return "the form fields email={} and password={}".format(
+        short(email), short(password))
+
+
+def answered(response: Answer) -> str:
+    """Return a response in words, with what Flask's 415 and 500 mean."""
+    words = describe_answer(response)
+    if response.status_code == 415:
+        words += (" (Flask answers 415 when a view reads request.json or "
+                  "request.get_json() of a request that is not JSON; this "
+                  "one sent form data)")
+    if response.status_code == 500:
+        words += (" (Flask answers 500 when the view raises an exception "
+                  "that nothing catches)")
+    return words
+
+
+def assert_created(response: Answer, email: str, password: str) -> None:
     """Check the answer to the registration of a new email."""
-    assert response.status_code == 200, (
-        "POST /users with the form fields email and password of a new user "
-        "must answer 200; it answered {} (the fields arrive as form data, "
-        "request.form, not as JSON)".format(response.status_code))
     expected = {"email": email, "message": "user created"}
-    body = json_body(response)
-    assert body == expected, (
-        "POST /users for a new user must answer the JSON {}; it answered "
-        "{}".format(json.dumps(expected), short(body)))
+    assert response.status_code == 200 and \
+        json_body(response) == expected, (
+            "POST /users with {} of a new user must answer 200 with the "
+            "JSON {}; it answered {}".format(
+                posted(email, password), json.dumps(expected),
+                answered(response)))
 
 
 def test_auth_is_a_module_level_auth(submission: Submission) -> None:
@@ -57,20 +73,22 @@ def test_auth_is_a_module_level_auth(submission: Submission) -> None:
 def test_new_user_answers_user_created(submission: Submission) -> None:
     """A new email answers 200 with its email and "user created"."""
     client = submission.client()
-    assert_created(register(submission, client, EMAIL, PASSWORD), EMAIL)
+    assert_created(register(submission, client, EMAIL, PASSWORD), EMAIL,
+                   PASSWORD)
     assert_created(register(submission, client, OTHER_EMAIL, OTHER_PASSWORD),
-                   OTHER_EMAIL)
+                   OTHER_EMAIL, OTHER_PASSWORD)
 
 
 def test_new_user_is_stored_with_its_password(
         submission: Submission) -> None:
     """The user is saved in a.db with a hash of the form's password."""
     client = submission.client()
-    register(submission, client, EMAIL, PASSWORD)
+    response = register(submission, client, EMAIL, PASSWORD)
     row = submission.stored_user(EMAIL)
     assert row is not None, (
-        "POST /users must register the user in a.db; after it, no user "
-        "{} is stored".format(EMAIL))
+        "POST /users with {} must register the user in a.db; it answered "
+        "{}, and a.db holds no user {}".format(
+            posted(EMAIL, PASSWORD), answered(response), EMAIL))
     hashed = as_bytes(row["hashed_password"])
     try:
         accepted = bcrypt.checkpw(PASSWORD.encode("utf-8"), hashed)
@@ -109,39 +127,41 @@ def test_registration_goes_through_auth(submission: Submission) -> None:
     auth = submission.get("app", "AUTH")
     submission.get("app", "AUTH.register_user")
     submission.spy(auth, "register_user")
-    register(submission, client, EMAIL, PASSWORD)
+    response = register(submission, client, EMAIL, PASSWORD)
     calls = register_user_calls(submission, auth)
     assert calls == [(EMAIL, PASSWORD)], (
-        "POST /users must register the user by calling "
-        "AUTH.register_user(email, password) once, with the form's fields; "
-        "the calls were {}".format(short(calls)))
+        "POST /users with {} must call AUTH.register_user({}, {}) once; "
+        "it answered {}, and the calls of AUTH.register_user were "
+        "{}".format(posted(EMAIL, PASSWORD), short(EMAIL), short(PASSWORD),
+                    answered(response), short(calls)))
+
+
+def register_twice(submission: Submission) -> Tuple[Answer, Answer]:
+    """Post the same email twice, with two passwords; return both answers."""
+    client = submission.client()
+    first = register(submission, client, EMAIL, PASSWORD)
+    return first, register(submission, client, EMAIL, "another" + PASSWORD)
+
+
+def twice(first: Answer, second: Answer) -> str:
+    """Return, in words, what two registrations of one email answered."""
+    return ("a second POST /users of the same email ({}) answered {}; the "
+            "first answered {}".format(
+                posted(EMAIL, "another" + PASSWORD), answered(second),
+                describe_answer(first)))
 
 
 def test_duplicate_email_answers_400(submission: Submission) -> None:
     """Registering an email twice answers 400 the second time."""
-    client = submission.client()
-    register(submission, client, EMAIL, PASSWORD)
-    response = register(submission, client, EMAIL, "another" + PASSWORD)
-    if response.status_code == 200:
-        pytest.fail("POST /users with an already registered email must "
-                    "answer 400; it answered 200, as if a second account "
-                    "had been created", pytrace=False)
-    if response.status_code == 500:
-        pytest.fail("POST /users with an already registered email must "
-                    "answer 400; it answered 500, a server error: catch the "
-                    "ValueError of AUTH.register_user", pytrace=False)
-    assert response.status_code == 400, (
-        "POST /users with an already registered email must answer 400 (catch "
-        "the ValueError of AUTH.register_user); it answered {}".format(
-            response.status_code))
+    first, second = register_twice(submission)
+    assert second.status_code == 400, (
+        "POST /users with an already registered email must answer 400; "
+        "{}".format(twice(first, second)))
 
 
 def test_duplicate_email_answers_the_message(submission: Submission) -> None:
     """The 400 answer says the email is already registered."""
-    client = submission.client()
-    register(submission, client, EMAIL, PASSWORD)
-    response = register(submission, client, EMAIL, PASSWORD)
-    body = json_body(response)
-    assert body == DUPLICATE, (
+    first, second = register_twice(submission)
+    assert json_body(second) == DUPLICATE, (
         "POST /users with an already registered email must answer the JSON "
-        "{}; it answered {}".format(json.dumps(DUPLICATE), short(body)))
+        "{}; {}".format(json.dumps(DUPLICATE), twice(first, second)))

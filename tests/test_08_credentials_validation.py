@@ -2,6 +2,7 @@
 """Spec of step 08: Auth.valid_login checks an email and a password."""
 from typing import Any
 
+import bcrypt
 import pytest
 from hypothesis import given, strategies as st
 
@@ -35,14 +36,15 @@ def new_auth(submission: Submission) -> Any:
 
 
 def valid_login(submission: Submission, auth: Any, email: str,
-                password: str) -> Any:
+                password: str, situation: str = "") -> Any:
     """Call auth.valid_login, failing with a reason if it raises."""
     try:
         return auth.valid_login(email, password)
     except RemoteError as error:  # an error of student code is a finding
-        pytest.fail("valid_login({}, {}) must answer True or False, never "
+        pytest.fail("valid_login({}, {}){} must answer True or False, never "
                     "raise; it raised {}".format(
                         short(email), short(password),
+                        " " + situation if situation else "",
                         describe_exception(error, submission.root)),
                     pytrace=False)
 
@@ -119,10 +121,43 @@ def test_stored_hash_is_not_a_password(submission: Submission) -> None:
     if result is True:
         pytest.fail("valid_login returned True when given the stored hash "
                     "{} as the password, so anyone who has read a.db could "
-                    "log in as any user without knowing a password: check "
-                    "the password with bcrypt.checkpw only, never compare "
-                    "strings".format(short(stolen)), pytrace=False)
+                    "log in as any user without knowing a password; "
+                    "bcrypt.checkpw(password, stored hash) alone refuses "
+                    "it".format(short(stolen)), pytrace=False)
     expect(result, False, "with the stored hash given as the password")
+
+
+@pytest.mark.parametrize("stored_as", [bytes, str], ids=["bytes", "str"])
+def test_hash_stored_as_bytes_or_str(submission: Submission,
+                                     stored_as: type) -> None:
+    """A hash stored as bytes, or as str, checks the password all the same.
+
+    The user is added through DB.add_user of the Auth's own database, with
+    a bcrypt hash made here, so what the step's register_user stores does
+    not decide which of the two forms is tried.
+    """
+    auth = new_auth(submission)
+    try:
+        database = auth._db
+    except AttributeError:
+        pytest.fail("Auth() must keep its DB in self._db, as the starter "
+                    "does; this Auth has no _db", pytrace=False)
+    hashed = bcrypt.hashpw(PASSWORD.encode("utf-8"), bcrypt.gensalt(4))
+    stored = hashed if stored_as is bytes else hashed.decode("utf-8")
+    try:
+        database.add_user(EMAIL, stored)
+    except RemoteError as error:
+        pytest.fail("setting up: add_user({}, {}) of Auth()._db (step 1) "
+                    "raised {}".format(short(EMAIL), short(stored),
+                                       describe_exception(error)),
+                    pytrace=False)
+    situation = "for a user whose hashed_password is stored as {} ({})"
+    situation = situation.format(stored_as.__name__, short(stored))
+    expect(valid_login(submission, auth, EMAIL, PASSWORD, situation), True,
+           "with its right password, " + situation)
+    expect(valid_login(submission, auth, EMAIL, "not" + PASSWORD,
+                       situation), False,
+           "with a wrong password, " + situation)
 
 
 @given(email=st.emails(), password=PASSWORDS, other=PASSWORDS)

@@ -171,24 +171,59 @@ def _utf8(text: str) -> str:
         return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
-def where(error: BaseException) -> Optional[str]:
-    """Return 'file.py:line' of the last frame in the submission, if any."""
-    found = None
+def places(error: BaseException) -> Tuple[Optional[str], Optional[str]]:
+    """Return where an exception points in the submission, as 'file.py:line'.
+
+    The first place is the student's line to look at: the deepest frame in
+    the file by which the call entered the submission (the file of the step
+    under test: ``auth.py`` for a call of ``Auth.valid_login``), the line
+    that called down into the raising code. The second is the frame that
+    raised, when it is in another file (``db.py``), else None.
+    """
+    frames = []
     for frame in traceback.extract_tb(error.__traceback__):
         try:
             inside = Path(frame.filename).parent == SUBMISSION
         except (TypeError, ValueError):
             inside = False
         if inside:
-            found = "{}:{}".format(Path(frame.filename).name, frame.lineno)
-    return found
+            frames.append((Path(frame.filename).name, frame.lineno))
+    if not frames:
+        return None, None
+    entry = frames[0][0]
+    called = [frame for frame in frames if frame[0] == entry][-1]
+    raised = frames[-1]
+    return ("{}:{}".format(*called),
+            "{}:{}".format(*raised) if raised[0] != entry else None)
+
+
+def message_of(error: BaseException) -> str:
+    """Return an exception's message; none for one raised without arguments.
+
+    ``raise NoResultFound`` has no message, yet SQLAlchemy's errors then
+    print the empty tuple of their arguments, "()".
+    """
+    text = _text(error)
+    if getattr(error, "args", None) == () and text == "()":
+        return ""
+    return text
 
 
 def error_record(error: BaseException) -> Dict[str, Any]:
-    """Describe an exception as data: its classes, message and place."""
+    """Describe an exception as data: its classes, message and places."""
+    where, raised_in = places(error)
     return {"types": [_qualified(cls) for cls in type(error).__mro__][:32],
-            "message": _text(error),
-            "where": where(error)}
+            "message": message_of(error),
+            "where": where, "raised_in": raised_in}
+
+
+def describe_error(error: BaseException) -> str:
+    """Return 'Type: message (at file.py:line, raised in file.py:line)'."""
+    record = error_record(error)
+    name = record["types"][0].rsplit(".", 1)[-1]
+    text = "{}: {}".format(name, record["message"]) if record["message"] \
+        else name
+    return text + wire.place_text(record["where"], record["raised_in"])
 
 
 class ServerStarts:
@@ -317,11 +352,7 @@ class Subject:
         except SystemExit as error:
             raise Refused("exit", _text(error.code, repr)) from None
         except BaseException as error:  # any error of student code
-            record = error_record(error)
-            raise Refused("import", "{}: {}{}".format(
-                record["types"][0].rsplit(".", 1)[-1], record["message"],
-                " (at {})".format(record["where"]) if record["where"]
-                else "")) from None
+            raise Refused("import", describe_error(error)) from None
         origin = Path(getattr(module, "__file__", "") or "")
         if origin.parent != SUBMISSION:
             raise Refused("elsewhere", str(origin))

@@ -119,6 +119,19 @@ def _check_depth(value: Any, depth: int) -> None:
             _check_depth(item, depth + 1)
 
 
+def place_text(where: Optional[str], raised_in: Optional[str]) -> str:
+    """Return ' (at a.py:1, raised in b.py:2)', or '' when nothing is known.
+
+    An error record names the student's line to look at (``where``) and,
+    when it is in another file, the line that raised (``raised_in``); both
+    ends of the protocol spell them the same way.
+    """
+    if not where:
+        return ""
+    return " (at {}{})".format(
+        where, ", raised in {}".format(raised_in) if raised_in else "")
+
+
 def pair() -> Tuple[socket.socket, socket.socket]:
     """Return two connected packet sockets."""
     return socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
