@@ -231,7 +231,7 @@ def solution_run(tmp_path_factory: pytest.TempPathFactory,
                  ) -> Dict[str, Any]:
     """Grade steps 0 and 5 of solution/ with the real command line."""
     junit = tmp_path_factory.mktemp("solution") / "report.xml"
-    done = run_checker("solution", "--step", "0", "--step", "5", "--json",
+    done = run_checker("solution/", "--step", "0", "--step", "5", "--json",
                        "--junit", str(junit))
     return {"done": done, "junit": junit}
 
@@ -706,9 +706,9 @@ def test_exit_1_when_a_task_fails(tmp_path: Path,
 @pytest.mark.parametrize("arguments", [
     ["/nonexistent/submission"],
     ["README.md"],
-    ["solution", "--step", "99"],
-    ["solution", "--step", "two"],
-    ["solution", "--no-such-option"],
+    ["solution/", "--step", "99"],
+    ["solution/", "--step", "two"],
+    ["solution/", "--no-such-option"],
 ], ids=["no-such-folder", "a-file", "step-99", "step-two", "bad-option"])
 def test_exit_2_on_a_usage_error(arguments: List[str]) -> None:
     """A usage error exits 2 with a message on stderr, nothing on stdout."""

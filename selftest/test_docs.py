@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The documentation agrees with the one list of steps."""
 import re
+import subprocess
 from typing import List
 
 import pytest
@@ -32,7 +33,7 @@ def test_quick_start_is_two_commands() -> None:
     commands = [line.split("#")[0].strip()
                 for line in block.split("```", 1)[0].splitlines()
                 if line.strip()]
-    assert commands == ["./checker.sh solution", "./checker.sh selftest"]
+    assert commands == ["./checker.sh solution/", "./checker.sh selftest"]
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     assert "./checker.sh selftest" in ci.splitlines()
 
@@ -45,3 +46,18 @@ def test_selftest_passes_its_arguments_to_pytest(
                         lambda args: seen.append(list(args)) or 0)
     assert cli.main(["selftest", "-k", "mutant", "-x"]) == 0
     assert seen and seen[0][-3:] == ["-k", "mutant", "-x"]
+
+
+def test_no_file_holds_an_unresolved_merge() -> None:
+    """No tracked text file keeps the markers of a merge conflict."""
+    listed = subprocess.run(["git", "ls-files", "-z"], cwd=str(REPO_ROOT),
+                            capture_output=True, check=True).stdout
+    marked = []
+    for name in filter(None, listed.decode().split("\0")):
+        path = REPO_ROOT / name
+        if not path.is_file() or path.suffix in (".png", ".db"):
+            continue
+        lines = path.read_bytes().decode("utf-8", "replace").splitlines()
+        if any(line.startswith(("<<<<<<< ", ">>>>>>> ")) for line in lines):
+            marked.append(name)
+    assert not marked, "merge conflict markers in {}".format(marked)
