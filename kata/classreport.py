@@ -14,7 +14,8 @@ import json
 from collections import Counter
 from typing import Any, Dict, List, Optional, Tuple
 
-from kata.grading import one_line
+from kata.grading import Check, one_line
+from kata.report import failure_lines
 from kata.steps import STEPS
 
 # state: (CSS class, symbol, legend). Okabe-Ito colours, which people with
@@ -33,7 +34,8 @@ body{font:13px/1.35 system-ui,sans-serif;margin:0 1em;color:#111}
 h1{font-size:1.3em}h2{font-size:1.1em;margin-top:1.4em}
 .legend span.cell{display:inline-block;width:1.6em;text-align:center}
 .legend span{margin-right:1em}
-#grid{max-height:75vh;overflow:auto;border:1px solid #999}
+#grid{max-height:75vh;overflow:auto;border:1px solid #999;
+ scroll-padding:2em 0 2em 0}
 table.heat{border-collapse:separate;border-spacing:0}
 table.heat th,table.heat td{padding:0 2px;border-right:1px solid #fff;
  border-bottom:1px solid #fff;white-space:nowrap}
@@ -140,12 +142,10 @@ def report_text(data: Dict[str, Any]) -> str:
             STATES[state][2]))
         if task.get("note"):
             lines.append("       note: {}".format(one_line(task["note"])))
-        for check in checks:
-            if not check.get("passed"):
-                lines.append("       x [{}] {}: {}".format(
-                    one_line(str(check.get("kind"))),
-                    one_line(str(check.get("name"))),
-                    one_line(str(check.get("message"))) or "failed"))
+        lines.extend(failure_lines([
+            Check(str(check.get("name")), str(check.get("kind")), False,
+                  str(check.get("message") or "")) for check in checks
+            if not check.get("passed")]))
     lines.append("Score: {}/{} tasks passed ({}%), {}/{} checks passed"
                  .format(data.get("tasks_passed"), data.get("tasks_total"),
                          data.get("score"), data.get("checks_passed"),

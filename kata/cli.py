@@ -135,6 +135,11 @@ def _class_report_options(roster: argparse.ArgumentParser) -> None:
                         default=0.6, metavar="SHARE",
                         help="share of a submission's own code found in "
                              "another that flags the pair (default: 0.6)")
+    roster.add_argument("--similarity-min-shared", type=int, default=500,
+                        metavar="CHARS",
+                        help="normalised code a flagged pair must share "
+                             "at least (default: 500; a whole submission "
+                             "is about 3000)")
     roster.add_argument("--noise-threshold", type=int, default=25,
                         metavar="CHARS",
                         help="shortest match that counts, in characters "

@@ -257,7 +257,7 @@ def _similar_pairs(arguments: argparse.Namespace, students: List[Student],
         for item in students if item.submission is not None}
     pairs = similarity.compare_folders(folders, similarity.Options(
         arguments.similarity_threshold, arguments.noise_threshold,
-        arguments.guarantee_threshold))
+        arguments.guarantee_threshold, arguments.similarity_min_shared))
     flagged = [pair for pair in pairs if pair["flagged"]]
     print("Similarity: {} pair(s) flagged at {} or more{}".format(
         len(flagged), arguments.similarity_threshold, "".join(

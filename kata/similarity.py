@@ -30,6 +30,11 @@ SOLUTION_NAME = "solution/"
 NOISE_THRESHOLD = 25
 GUARANTEE_THRESHOLD = 30
 SCORE_THRESHOLD = 0.6
+# Characters of normalised code a pair must share to be flagged: a lone
+# user.py is the same in everyone's work (the contract fixes its columns),
+# and all of it is a high share of a submission that holds nothing else.
+# A complete submission normalises to about 3,000 characters.
+MIN_SHARED = 500
 # A file larger than this is not a hand-written exercise file; reading it
 # all would only slow the comparison down.
 MAX_FILE_BYTES = 256 * 1024
@@ -47,6 +52,7 @@ class Options:
     threshold: float = SCORE_THRESHOLD
     noise: int = NOISE_THRESHOLD
     guarantee: int = GUARANTEE_THRESHOLD
+    min_shared: int = MIN_SHARED
 
 
 @dataclass
@@ -159,14 +165,16 @@ class Comparer:
         """Return the score of a pair, and its fragments when flagged."""
         (document_a, print_a), (document_b, print_b) = first, second
         if not print_a.hashes or not print_b.hashes:
-            shares: Tuple[float, float] = (0.0, 0.0)
+            shared, shares = 0, (0.0, 0.0)
             slices: Tuple[Any, Any] = ([], [])
         else:
-            _, shares, slices = self._compare(print_a, print_b)
+            shared, shares, slices = self._compare(print_a, print_b)
         score = round(float(max(shares)), 3)
         pair: Dict[str, Any] = {
             "a": document_a.name, "b": document_b.name, "score": score,
-            "flagged": score >= self.options.threshold,
+            "flagged": bool(score >= self.options.threshold
+                            and shared >= self.options.min_shared),
+            "shared": int(shared),
             "share_a": round(float(shares[0]), 3),
             "share_b": round(float(shares[1]), 3)}
         if pair["flagged"]:
@@ -254,7 +262,8 @@ def compare_folders(folders: Dict[str, Tuple[Path, List[str]]],
     request = {"code": {name: read_code(folder, extra)
                         for name, (folder, extra) in folders.items()},
                "threshold": options.threshold, "noise": options.noise,
-               "guarantee": options.guarantee}
+               "guarantee": options.guarantee,
+               "min_shared": options.min_shared}
     child = subprocess.run(
         [sys.executable, "-m", "kata.similarity"], cwd=str(REPO_ROOT),
         input=json.dumps(request), stdout=subprocess.PIPE,
@@ -271,7 +280,7 @@ def main() -> int:
     """Compare the class given as JSON on stdin; print the pairs as JSON."""
     request = json.loads(sys.stdin.read())
     options = Options(float(request["threshold"]), int(request["noise"]),
-                      int(request["guarantee"]))
+                      int(request["guarantee"]), int(request["min_shared"]))
     json.dump(compare_class(request["code"], options), sys.stdout)
     return 0
 
