@@ -35,17 +35,24 @@ def disguised_copy(source: Path, target: Path,
 
 
 def cosmetic_copy(source: Path, target: Path) -> Path:
-    """Copy a submission with other whitespace, comments and locals."""
+    """Copy a submission with other blank lines, comments and locals.
+
+    The copy still passes the style rules: a cheat keeps it working.
+    """
     copy = disguised_copy(source, target, {
-        "account": "acct", "reply": "resp", "address": "addr",
-        "ticket": "tok", "digest": "hashed_value", "visitor": "who"})
+        "account": "acct", "reply": "fetch", "address": "addr",
+        "ticket": "tok", "digest": "hashed", "visitor": "who"})
     for path in copy.glob("*.py"):
+        old = path.read_text().split("\n")
         lines = []
-        for line in path.read_text().split("\n"):
-            lines.append(line.rstrip())
-            if line.startswith("def ") or line.startswith("    def "):
-                lines.append("    # edited so that it looks like my own")
-            if line == "":
+        for index, line in enumerate(old):
+            code = line.lstrip()
+            indent = line[:len(line) - len(code)]
+            if code.startswith("def "):
+                lines.append(indent + "# reworked on my own")
+            lines.append(line)
+            following = old[index + 1] if index + 1 < len(old) else ""
+            if indent and code.endswith('."""') and following.strip():
                 lines.append("")
         path.write_text("\n".join(lines))
     return copy
