@@ -164,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--min-doc-words", type=int, default=2, metavar="N",
                         help="words a docstring needs to count as a "
                              "sentence (rule G5; default: 2)")
+    _class_report_options(roster)
 
     selftest = commands.add_parser(
         "selftest", help=COMMANDS["selftest"],
@@ -171,6 +172,45 @@ def build_parser() -> argparse.ArgumentParser:
                     "follow).")
     selftest.add_argument("pytest_args", nargs=argparse.REMAINDER)
     return parser
+
+
+def _class_report_options(roster: argparse.ArgumentParser) -> None:
+    """Add roster's options of the class report and the similarity check."""
+    roster.add_argument("--html", metavar="FILE", type=Path,
+                        help="write the class report: one self-contained "
+                             "HTML page")
+    roster.add_argument("--similarity", action="store_true",
+                        help="flag submissions alike each other or close "
+                             "to solution/ (in the JSON and HTML outputs)")
+    roster.add_argument("--similarity-threshold", type=_share,
+                        default=0.6, metavar="SHARE",
+                        help="share of a submission's own code found in "
+                             "another that flags the pair (default: 0.6)")
+    roster.add_argument("--similarity-min-shared", type=int, default=500,
+                        metavar="CHARS",
+                        help="normalised code a flagged pair must share "
+                             "at least (default: 500; a whole submission "
+                             "is about 3000)")
+    roster.add_argument("--noise-threshold", type=int, default=25,
+                        metavar="CHARS",
+                        help="shortest match that counts, in characters "
+                             "of normalised code (default: 25)")
+    roster.add_argument("--guarantee-threshold", type=int, default=30,
+                        metavar="CHARS",
+                        help="match length always detected; at least the "
+                             "noise threshold (default: 30)")
+
+
+def _share(text: str) -> float:
+    """Parse a share between 0 and 1 for argparse."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("{!r} is not a number".format(text))
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(
+            "{} is not a share between 0 and 1".format(text))
+    return value
 
 
 def _grading_options(parser: argparse.ArgumentParser) -> None:

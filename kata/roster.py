@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional
 
 from tqdm import tqdm
 
-from kata import grading, jail, report
+from kata import classreport, grading, jail, report, similarity
 from kata.steps import STEPS, SUBMISSION_FILES
 
 SEARCH_DEPTH = 4
@@ -168,6 +168,7 @@ def run(arguments: argparse.Namespace) -> int:
             "roster refuses to grade without the sandbox, and bubblewrap "
             "cannot run here: {} (or pass --allow-unisolated to run every "
             "student's code unconfined)".format(jail.INSTALL_HINT))
+    _check_similarity_options(arguments)
     students = find_students(roster_dir.resolve())
     if arguments.only:
         chosen = [item for item in students if item.name == arguments.only]
@@ -215,6 +216,7 @@ def _write_outputs(arguments: argparse.Namespace, students: List[Student],
                 else earlier[row[0]] for row in rows[1:]]
         with open(arguments.csv, "w", newline="") as handle:
             csv.writer(handle).writerows(rows)
+    pairs = _similar_pairs(arguments, students, reports)
     if arguments.json:
         data = {"roster": str(arguments.folder),
                 "students": [{"student": item.name,
@@ -222,4 +224,43 @@ def _write_outputs(arguments: argparse.Namespace, students: List[Student],
                               "report": reports.get(item.name)}
                              for item in students],
                 "not_found": not_found}
+        if pairs is not None:
+            data["similar_pairs"] = pairs
         arguments.json.write_text(json.dumps(data, indent=2) + "\n")
+    if getattr(arguments, "html", None):
+        arguments.html.write_text(classreport.render(
+            str(arguments.folder), [item.name for item in students],
+            reports, pairs), encoding="utf-8")
+
+
+def _check_similarity_options(arguments: argparse.Namespace) -> None:
+    """Refuse thresholds copydetect cannot work with, before grading."""
+    from kata.cli import UsageError
+
+    if not getattr(arguments, "similarity", False):
+        return
+    if arguments.noise_threshold < 1:
+        raise UsageError("--noise-threshold must be at least 1")
+    if arguments.guarantee_threshold < arguments.noise_threshold:
+        raise UsageError("--guarantee-threshold must be at least "
+                         "--noise-threshold")
+
+
+def _similar_pairs(arguments: argparse.Namespace, students: List[Student],
+                   reports: Dict[str, Dict[str, Any]]) -> Optional[
+                       List[Dict[str, Any]]]:
+    """Return the similar pairs of roster --similarity, else None."""
+    if not getattr(arguments, "similarity", False):
+        return None
+    folders = {item.name: (item.submission, list(
+        (reports.get(item.name) or {}).get("extra_modules", [])))
+        for item in students if item.submission is not None}
+    pairs = similarity.compare_folders(folders, similarity.Options(
+        arguments.similarity_threshold, arguments.noise_threshold,
+        arguments.guarantee_threshold, arguments.similarity_min_shared))
+    flagged = [pair for pair in pairs if pair["flagged"]]
+    print("Similarity: {} pair(s) flagged at {} or more{}".format(
+        len(flagged), arguments.similarity_threshold, "".join(
+            "\n  {} ~ {}: {}".format(pair["a"], pair["b"], pair["score"])
+            for pair in flagged)))
+    return pairs
