@@ -142,17 +142,27 @@ class _WarmSession:
         """Configure pytest and collect the specs of steps."""
         # The one plugin the specs need is named below: scanning every
         # installed package for pytest plugins costs more than a spec run.
+        # It is set only while pytest configures itself, so that programs
+        # this process starts later (a selftest's pytest) load plugins.
+        autoload = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
         os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
         specs = sorted({str(step.spec) for step in steps})
         # --no-style: the grading checks files and style itself (the same
         # checks: kata/pytest_style.py), so the judges run the tests alone.
-        self.config = pytest_internals.configured(
-            [*specs, "--impl", str(REPO_ROOT / "solution"), "--no-style",
-             "--capture=no", "-p", "no:terminal", "-p", "no:cacheprovider",
-             "-p", "no:faulthandler", "-p", "_hypothesis_pytestplugin",
-             "-W", "ignore::pytest.PytestAssertRewriteWarning",
-             "--rootdir", str(REPO_ROOT), "-c", str(REPO_ROOT / "pytest.ini"),
-             *extra])
+        try:
+            self.config = pytest_internals.configured(
+                [*specs, "--impl", str(REPO_ROOT / "solution"), "--no-style",
+                 "--capture=no", "-p", "no:terminal", "-p",
+                 "no:cacheprovider", "-p", "no:faulthandler", "-p",
+                 "_hypothesis_pytestplugin",
+                 "-W", "ignore::pytest.PytestAssertRewriteWarning",
+                 "--rootdir", str(REPO_ROOT), "-c",
+                 str(REPO_ROOT / "pytest.ini"), *extra])
+        finally:
+            if autoload is None:
+                del os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"]
+            else:
+                os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = autoload
         self.session = pytest.Session.from_config(self.config)
         self.config.hook.pytest_sessionstart(session=self.session)
         self.config.hook.pytest_collection(session=self.session)

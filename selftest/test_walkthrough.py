@@ -41,6 +41,10 @@ CURL_ANSWERS = (
 )
 SERVER_PORT = 5000
 COMMAND_SECONDS = 300
+# A student's shell: without what an earlier grading of this test session
+# put in the environment for its own judges.
+STUDENT_ENVIRONMENT = {key: value for key, value in os.environ.items()
+                       if key != "PYTEST_DISABLE_PLUGIN_AUTOLOAD"}
 
 
 def fresh_copy(destination: Path) -> Path:
@@ -61,7 +65,8 @@ def run(kata: Path, command: str,
         seconds: float = COMMAND_SECONDS) -> subprocess.CompletedProcess:
     """Run a statement's command in a shell from the kata's folder."""
     return subprocess.run(["bash", "-c", command], cwd=str(kata),
-                          capture_output=True, text=True, timeout=seconds)
+                          capture_output=True, text=True, timeout=seconds,
+                          env=STUDENT_ENVIRONMENT)
 
 
 def commands(item: Step) -> List[str]:
@@ -111,7 +116,7 @@ class Server:
         self.process = subprocess.Popen(
             ["bash", "-c", "exec " + command], cwd=str(kata),
             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-            start_new_session=True)
+            start_new_session=True, env=STUDENT_ENVIRONMENT)
         wait_for_port(SERVER_PORT, self.process)
 
     def stop(self) -> None:

@@ -78,9 +78,13 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
 
 
 def use_seed_if_given(config: pytest.Config) -> None:
-    """Draw seeded examples when a seed is given (and no other profile)."""
-    if config.getoption("--hypothesis-seed") is not None and \
-            not config.getoption("--hypothesis-profile"):
+    """Draw seeded examples when a seed is given (and no other profile).
+
+    Without hypothesis's pytest plugin (PYTEST_DISABLE_PLUGIN_AUTOLOAD),
+    neither option exists: the examples stay derandomized.
+    """
+    if config.getoption("--hypothesis-seed", None) is not None and \
+            not config.getoption("--hypothesis-profile", None):
         settings.load_profile("kata-seeded")
 
 
