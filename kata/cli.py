@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from kata.steps import REPO_ROOT, STEPS, Step, step
 
@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     roster = commands.add_parser(
         "roster", help="grade every submission under a folder",
         description="Grade a whole class: every submission under DIR, in "
-                    "parallel, into one gradebook.")
+                    "parallel, into one gradebook. 'roster merge SHARD...' "
+                    "joins the outputs of --shard runs.")
     roster.add_argument("folder", type=Path,
                         help="folder with one sub-folder per student")
     roster.add_argument("--jobs", type=int, default=default_jobs(),
@@ -113,6 +114,15 @@ def build_parser() -> argparse.ArgumentParser:
     roster.add_argument("--min-doc-words", type=int, default=2, metavar="N",
                         help="words a docstring needs to count as a "
                              "sentence (rule G5; default: 2)")
+    roster.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on a Dask cluster, e.g. "
+                             "tcp://HOST:8786, instead of on this machine")
+    roster.add_argument("--shard", metavar="K/N", type=roster_shard,
+                        help="grade only the K-th of N slices of the class "
+                             "(join them with 'roster merge')")
+    roster.add_argument("--dry-run", action="store_true",
+                        help="show how the gradebook would change, and "
+                             "write nothing")
 
     selftest = commands.add_parser(
         "selftest", help="run the kata's own test suite",
@@ -120,6 +130,60 @@ def build_parser() -> argparse.ArgumentParser:
                     "follow).")
     selftest.add_argument("pytest_args", nargs=argparse.REMAINDER)
     return parser
+
+
+def roster_shard(text: str) -> Tuple[int, int]:
+    """Parse --shard K/N for argparse."""
+    from kata import roster
+
+    try:
+        return roster.parse_shard(text)
+    except roster.RosterError as error:
+        raise argparse.ArgumentTypeError(str(error))
+
+
+def build_merge_parser() -> argparse.ArgumentParser:
+    """Return the parser of 'roster merge', which joins shards' outputs."""
+    merge = argparse.ArgumentParser(
+        prog="checker.sh roster merge",
+        description="Join the JSON outputs of 'roster DIR --shard K/N' runs "
+                    "into one gradebook. (To grade a folder named merge, "
+                    "write ./merge.)")
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD",
+                       help="a shard's --json output")
+    merge.add_argument("--csv", metavar="FILE", type=Path,
+                       help="write the joined gradebook as CSV")
+    merge.add_argument("--json", metavar="FILE", type=Path,
+                       help="write every submission's report as JSON")
+    merge.add_argument("--credit", choices=("own", "integrated"),
+                       default="own",
+                       help="what the gradebook counts (as for roster)")
+    return merge
+
+
+def run_roster(arguments: argparse.Namespace) -> int:
+    """Run roster or roster merge: their options in, an exit status out."""
+    from kata import roster
+
+    outputs = roster.Outputs(arguments.csv, arguments.json)
+    try:
+        if arguments.command == "roster-merge":
+            passed = roster.merge_shards(
+                arguments.shards, outputs, arguments.credit,
+                warn=lambda text: print("checker.sh: " + text,
+                                        file=sys.stderr))
+        else:
+            passed = roster.grade_roster(
+                arguments.folder, outputs, only=arguments.only,
+                jobs=arguments.jobs, timeout=arguments.timeout,
+                credit=arguments.credit,
+                allow_unisolated=arguments.allow_unisolated,
+                min_doc_words=arguments.min_doc_words,
+                shard=arguments.shard, scheduler=arguments.scheduler,
+                dry_run=arguments.dry_run)
+    except roster.RosterError as error:
+        raise UsageError(str(error))
+    return EXIT_PASS if passed else EXIT_FAIL
 
 
 def _grading_options(parser: argparse.ArgumentParser) -> None:
@@ -202,9 +266,7 @@ def dispatch(arguments: argparse.Namespace) -> int:
         from kata import watch
 
         return watch.run(arguments)
-    from kata import roster
-
-    return roster.run(arguments)
+    return run_roster(arguments)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -218,6 +280,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # which argparse's REMAINDER would refuse when they lead.
         arguments = argparse.Namespace(command="selftest",
                                        pytest_args=argv[1:])
+    elif argv[:2] == ["roster", "merge"]:
+        # roster's positional is a folder; a folder named merge is ./merge.
+        arguments = build_merge_parser().parse_args(argv[2:])
+        arguments.command = "roster-merge"
     else:
         arguments = build_parser().parse_args(argv)
     try:
