@@ -11,10 +11,13 @@ tasks and grades a lost worker's submissions again on another one.
 A worker whose kata differs from the client's (another version of the
 specs or of the checker) refuses the task, so a stale machine cannot grade.
 """
+import json
 import os
 import shutil
 import socket
 import stat
+import subprocess
+import sys
 import tempfile
 import uuid
 from dataclasses import dataclass
@@ -89,7 +92,10 @@ def grade_packed(packed: Packed, options: GradingOptions) -> Report:
     """Grade a packed submission on this machine; the task workers run.
 
     Refuse, with a reason naming this machine, when its kata differs from
-    the client's or when it cannot sandbox and that was not allowed.
+    the client's or when it cannot sandbox and that was not allowed. The
+    grading runs in a child process: a Dask worker has threads (its event
+    loop, its profiler), and grading forks its judges, which a threaded
+    process cannot do safely.
     """
     here = manifest.tree_fingerprint()
     if here != options.fingerprint:
@@ -105,14 +111,39 @@ def grade_packed(packed: Packed, options: GradingOptions) -> Report:
     scratch = Path(tempfile.mkdtemp(prefix="kata-engine-",
                                     dir=specrun.SCRATCH_ROOT))
     try:
-        folder = scratch / "submission"
-        refused = unpack(packed, folder)
-        grade = grading.grade_many(
-            [folder], jobs=_cores(), timeout=options.timeout,
-            min_doc_words=options.min_doc_words, refusals=[refused])[0]
-        return report.to_dict(grade)
+        request = {"folder": str(scratch / "submission"),
+                   "refused": unpack(packed, scratch / "submission"),
+                   "timeout": options.timeout,
+                   "min_doc_words": options.min_doc_words,
+                   "output": str(scratch / "report.json")}
+        (scratch / "request.json").write_text(json.dumps(request))
+        environment = dict(os.environ, PYTHONSAFEPATH="1",
+                           PYTHONDONTWRITEBYTECODE="1",
+                           PYTHONPATH=str(manifest.REPO_ROOT))
+        finished = subprocess.run(
+            [sys.executable, "-m", "kata.engine",
+             str(scratch / "request.json")], cwd=str(manifest.REPO_ROOT),
+            env=environment, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if finished.returncode != 0:
+            raise EngineError("grading failed on {} (exit status {}): "
+                              "{}".format(socket.gethostname(),
+                                          finished.returncode,
+                                          finished.stderr.decode(
+                                              "utf-8", "replace")[-2000:]))
+        return json.loads((scratch / "report.json").read_text())
     finally:
         shutil.rmtree(str(scratch), ignore_errors=True)
+
+
+def grade_request(request_path: Path) -> None:
+    """Grade as a request file of grade_packed says; write the report."""
+    request = json.loads(request_path.read_text())
+    grade = grading.grade_many(
+        [Path(request["folder"])], jobs=_cores(),
+        timeout=request["timeout"], min_doc_words=request["min_doc_words"],
+        refusals=[request["refused"]])[0]
+    Path(request["output"]).write_text(json.dumps(report.to_dict(grade)))
 
 
 def _cores() -> int:
@@ -179,3 +210,17 @@ def _as_local(data: Mapping[str, Any], folder: Path) -> Report:
     local = dict(data)
     local["submission"] = grading.one_line(str(folder))
     return local
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Grade the request file named on the command line (for a worker)."""
+    arguments = sys.argv[1:] if argv is None else argv
+    if len(arguments) != 1:
+        print("usage: python -m kata.engine REQUEST.json", file=sys.stderr)
+        return 2
+    grade_request(Path(arguments[0]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
