@@ -110,6 +110,27 @@ def cluster(tmp_path_factory: pytest.TempPathFactory
                 process.wait()
 
 
+def test_a_snapshot_travels_with_its_modes_and_refusals(
+        tmp_path: Path) -> None:
+    """pack() ships the snapshot's bytes and modes, and why files lack."""
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    shutil.copy2(str(SOLUTION_DIR / "user.py"), str(submission / "user.py"))
+    (submission / "user.py").chmod(0o755)
+    (submission / "db.py").symlink_to("/etc/passwd")
+    (submission / "a.db").write_bytes(b"junk")
+    packed = engine.pack(submission)
+    assert [entry["name"] for entry in packed["files"]] == ["user.py"]
+    refused = engine.unpack(packed, tmp_path / "copy")
+    assert "symbolic link" in refused["db.py"]
+    copy = tmp_path / "copy" / "user.py"
+    assert copy.read_bytes() == (submission / "user.py").read_bytes()
+    assert copy.stat().st_mode & 0o777 == 0o755
+    packed["files"][0]["name"] = "../user.py"
+    with pytest.raises(engine.EngineError, match="no plain name"):
+        engine.unpack(packed, tmp_path / "other")
+
+
 def test_the_local_gradebook_tells_the_submissions_apart(
         local: Dict[str, Any]) -> None:
     """The class mixes passes and failures, so comparisons mean something."""
@@ -223,8 +244,13 @@ def test_a_shard_grades_its_slice_only(
                 for entry in local["json"]["students"]}["bob"]
     assert data["students"][0]["report"] == expected
     assert code == cli.EXIT_FAIL
-    assert cli.main(["roster", str(local["root"]), "--shard", "5/4"]) == \
+    assert cli.main(["roster", str(local["root"]), "--shard", "1/2"]) == \
         cli.EXIT_USAGE
+    assert cli.main(["roster", str(local["root"]), "--shard", "1/2",
+                     "--only", "bob", "--json", "x.json"]) == cli.EXIT_USAGE
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["roster", str(local["root"]), "--shard", "5/4"])
+    assert refused.value.code == cli.EXIT_USAGE
 
 
 def test_only_keeps_a_history_and_dry_run_writes_nothing(
@@ -283,7 +309,7 @@ def test_a_lost_worker_s_submissions_are_graded_elsewhere(
         busy = {address: keys for address, keys in
                 monitor.processing().items() if keys}
         address = sorted(busy)[0]
-        pid = monitor.scheduler_info()["workers"][address]["pid"]
+        pid = monitor.run(os.getpid, workers=[address])[address]
         os.killpg(os.getpgid(pid), signal.SIGKILL)
         killed.append(busy[address])
 
