@@ -210,10 +210,14 @@ def in_shard(students: Sequence[Student],
 
 
 def versions() -> Dict[str, str]:
-    """Return which checker graded: its git version, kata and specs hash."""
+    """Return which checker graded: its git version, kata and specs hash.
+
+    The git version is the commit; whether the grading tree differs from
+    it is the kata hash's business (an edit of README.md is no change).
+    """
     try:
         described = subprocess.run(
-            ["git", "-C", str(REPO_ROOT), "describe", "--always", "--dirty"],
+            ["git", "-C", str(REPO_ROOT), "describe", "--always"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             universal_newlines=True, timeout=10, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
