@@ -57,12 +57,18 @@ def main() -> None:
     parser.add_argument("--roster-size", type=int, default=20)
     parser.add_argument("--roster-runs", type=int, default=1)
     parser.add_argument("--no-roster", action="store_true")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade the roster on this Dask cluster instead "
+                             "(its workers' CPU time is not counted)")
+    parser.add_argument("--only-roster", action="store_true",
+                        help="skip the single-submission measurements")
     arguments = parser.parse_args()
     solution = str(REPO_ROOT / "solution")
-    show("grade solution/, all 21 tasks",
-         wall_times([CHECKER, solution], arguments.runs))
-    show("grade solution/, one task (--step 5)",
-         wall_times([CHECKER, solution, "--step", "5"], arguments.runs))
+    if not arguments.only_roster:
+        show("grade solution/, all 21 tasks",
+             wall_times([CHECKER, solution], arguments.runs))
+        show("grade solution/, one task (--step 5)",
+             wall_times([CHECKER, solution, "--step", "5"], arguments.runs))
     if arguments.no_roster:
         return
     roster = Path(tempfile.mkdtemp(prefix="kata-bench-roster-"))
@@ -70,10 +76,16 @@ def main() -> None:
         for index in range(arguments.roster_size):
             shutil.copytree(solution, str(roster / "student{:02d}".format(
                 index)))
-        show("roster of {} solutions, --jobs 2".format(
-            arguments.roster_size),
-            wall_times([CHECKER, "roster", str(roster), "--jobs", "2"],
-                       arguments.roster_runs))
+        if not arguments.scheduler:
+            show("roster of {} solutions, --jobs 2".format(
+                arguments.roster_size),
+                wall_times([CHECKER, "roster", str(roster), "--jobs", "2"],
+                           arguments.roster_runs))
+        else:
+            show("roster of {} solutions, on {}".format(
+                arguments.roster_size, arguments.scheduler),
+                wall_times([CHECKER, "roster", str(roster), "--scheduler",
+                            arguments.scheduler], arguments.roster_runs))
     finally:
         shutil.rmtree(str(roster), ignore_errors=True)
 

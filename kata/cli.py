@@ -11,7 +11,7 @@ import difflib
 import os
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from kata.steps import REPO_ROOT, STEPS, Step, step
 
@@ -141,7 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     roster = commands.add_parser(
         "roster", help=COMMANDS["roster"],
         description="Grade a whole class: every submission under DIR, in "
-                    "parallel, into one gradebook.")
+                    "parallel, into one gradebook. 'roster merge SHARD...' "
+                    "joins the outputs of --shard runs.")
     roster.add_argument("folder", type=Path,
                         help="folder with one sub-folder per student")
     roster.add_argument("--jobs", type=int, default=default_jobs(),
@@ -165,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="words a docstring needs to count as a "
                              "sentence (rule G5; default: 2)")
     _class_report_options(roster)
+    roster.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade on a Dask cluster, e.g. "
+                             "tcp://HOST:8786, instead of on this machine")
+    roster.add_argument("--shard", metavar="K/N", type=roster_shard,
+                        help="grade only the K-th of N slices of the class "
+                             "(join them with 'roster merge')")
+    roster.add_argument("--dry-run", action="store_true",
+                        help="show how the gradebook would change, and "
+                             "write nothing")
 
     selftest = commands.add_parser(
         "selftest", help=COMMANDS["selftest"],
@@ -211,6 +221,74 @@ def _share(text: str) -> float:
         raise argparse.ArgumentTypeError(
             "{} is not a share between 0 and 1".format(text))
     return value
+
+
+def roster_shard(text: str) -> Tuple[int, int]:
+    """Parse --shard K/N for argparse."""
+    from kata import roster
+
+    try:
+        return roster.parse_shard(text)
+    except roster.RosterError as error:
+        raise argparse.ArgumentTypeError(str(error))
+
+
+def build_merge_parser() -> argparse.ArgumentParser:
+    """Return the parser of 'roster merge', which joins shards' outputs."""
+    merge = argparse.ArgumentParser(
+        prog="checker.sh roster merge",
+        description="Join the JSON outputs of 'roster DIR --shard K/N' runs "
+                    "into one gradebook. (To grade a folder named merge, "
+                    "write ./merge.)")
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD",
+                       help="a shard's --json output")
+    merge.add_argument("--csv", metavar="FILE", type=Path,
+                       help="write the joined gradebook as CSV")
+    merge.add_argument("--json", metavar="FILE", type=Path,
+                       help="write every submission's report as JSON")
+    merge.add_argument("--credit", choices=("own", "integrated"),
+                       default="own",
+                       help="what the gradebook counts (as for roster)")
+    return merge
+
+
+def run_roster(arguments: argparse.Namespace) -> int:
+    """Run roster or roster merge: their options in, an exit status out."""
+    from kata import roster
+
+    outputs = roster.Outputs(arguments.csv, arguments.json,
+                             getattr(arguments, "html", None))
+    try:
+        if arguments.command == "roster-merge":
+            passed = roster.merge_shards(
+                arguments.shards, outputs, arguments.credit,
+                warn=lambda text: print("checker.sh: " + text,
+                                        file=sys.stderr))
+        else:
+            passed = roster.grade_roster(
+                arguments.folder, outputs, only=arguments.only,
+                jobs=arguments.jobs, timeout=arguments.timeout,
+                credit=arguments.credit,
+                allow_unisolated=arguments.allow_unisolated,
+                min_doc_words=arguments.min_doc_words,
+                shard=arguments.shard, scheduler=arguments.scheduler,
+                dry_run=arguments.dry_run, alike=_similarity_options(
+                    arguments))
+    except roster.RosterError as error:
+        raise UsageError(str(error))
+    return EXIT_PASS if passed else EXIT_FAIL
+
+
+def _similarity_options(arguments: argparse.Namespace,
+                        ) -> Optional["similarity.Options"]:
+    """Return roster --similarity's thresholds, or None without it."""
+    if not arguments.similarity:
+        return None
+    from kata import similarity
+
+    return similarity.Options(
+        arguments.similarity_threshold, arguments.noise_threshold,
+        arguments.guarantee_threshold, arguments.similarity_min_shared)
 
 
 def _grading_options(parser: argparse.ArgumentParser) -> None:
@@ -431,18 +509,11 @@ def run_watch(arguments: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
-def run_roster(arguments: argparse.Namespace) -> int:
-    """Grade a whole class."""
-    from kata import roster
-
-    return roster.run(arguments)
-
-
 HANDLERS = {
     "grade": run_grade, "init": run_init, "status": run_status,
     "hint": run_hint, "run": run_program, "pytest": run_pytest,
     "watch": run_watch, "reveal": run_reveal, "roster": run_roster,
-    "selftest": run_selftest,
+    "roster-merge": run_roster, "selftest": run_selftest,
 }
 
 
@@ -484,6 +555,11 @@ def parse(argv: List[str]) -> argparse.Namespace:
     wants_help = {"-h", "--help"} & set(rest[:1])
     if command == "run":
         return parse_run(rest)
+    if command == "roster" and rest[:1] == ["merge"]:
+        # roster's positional is a folder; a folder named merge is ./merge.
+        arguments = build_merge_parser().parse_args(rest[1:])
+        arguments.command = "roster-merge"
+        return arguments
     if command in PASS_THROUGH and not wants_help:
         # Everything after the command belongs to pytest, options included,
         # which argparse's REMAINDER would refuse when they lead.

@@ -489,12 +489,17 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                timeout: Optional[float] = None,
                pytest_args: Sequence[str] = (),
                on_graded: Optional[Callable[[int], None]] = None,
-               min_doc_words: int = 2) -> List[Grade]:
+               min_doc_words: int = 2,
+               refusals: Optional[Sequence[Mapping[str, str]]] = None,
+               ) -> List[Grade]:
     """Grade several submissions, their tasks sharing jobs parallel runs.
 
     Each submission's code runs in a jail of its own, started when its
     first task is and ended after its last. on_graded(index) is called as
-    soon as submission index is fully graded.
+    soon as submission index is fully graded. refusals, when given, says
+    per submission why files were refused by a snapshot taken elsewhere:
+    kata/engine.py ships a snapshot's files to another machine, and the
+    refused ones are not among them.
     """
     work = Path(tempfile.mkdtemp(prefix="kata-grade-",
                                  dir=specrun.SCRATCH_ROOT))
@@ -505,6 +510,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                   for index in range(len(submissions))]
         too_large = [snapshot(submission, copy)
                      for submission, copy in zip(submissions, copies)]
+        for found, earlier in zip(too_large, refusals or ()):
+            found.update(earlier)
         # Style is checked by this process while the spec runs use the
         # cores: one submission's worth each time a run ends.
         problems: List[Optional[Dict[str, List[style.StyleProblem]]]] = [

@@ -76,6 +76,28 @@ def tree_hashes(root: Path = REPO_ROOT) -> Hashes:
     return hashes
 
 
+def fingerprint(hashes: Hashes) -> str:
+    """Return one SHA-256 of a set of file hashes: equal sets, equal text."""
+    return hashlib.sha256(render(hashes).encode("utf-8")).hexdigest()
+
+
+def tree_fingerprint(root: Path = REPO_ROOT) -> str:
+    """Return the fingerprint of the whole grading tree under root.
+
+    Two checkers with the same fingerprint grade with the same specs and
+    the same checker code: kata/engine.py refuses a worker whose differs.
+    """
+    return fingerprint(tree_hashes(root))
+
+
+def specs_fingerprint(root: Path = REPO_ROOT) -> str:
+    """Return the fingerprint of the specs alone: tests/ and pytest.ini."""
+    return fingerprint({path: digest
+                        for path, digest in tree_hashes(root).items()
+                        if path.startswith("tests/")
+                        or path == "pytest.ini"})
+
+
 def pinned_distributions(root: Path = REPO_ROOT) -> List[str]:
     """Return the names of the distributions requirements.txt pins.
 

@@ -55,6 +55,15 @@ class Options:
     min_shared: int = MIN_SHARED
 
 
+def problem_of(options: Options) -> str:
+    """Say what makes thresholds unusable by copydetect, or return ""."""
+    if options.noise < 1:
+        return "--noise-threshold must be at least 1"
+    if options.guarantee < options.noise:
+        return "--guarantee-threshold must be at least --noise-threshold"
+    return ""
+
+
 @dataclass
 class Document:
     """A submission's Python files joined into one text, with a line map."""

@@ -1,0 +1,336 @@
+#!/usr/bin/env python3
+"""Grading a class beyond one machine: the cluster, shards and regrades.
+
+A real ``dask scheduler`` and two ``dask worker`` processes run on this
+machine; the gradebooks they give are compared byte for byte with one
+graded here, also while a worker is killed in the middle.
+"""
+import csv
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from kata import cli, engine, overlays, roster, workspace
+from kata.steps import REPO_ROOT, SOLUTION_DIR
+
+DASK = str(Path(sys.executable).parent / "dask")
+STARTUP_SECONDS = 120
+
+
+def make_class(root: Path) -> Path:
+    """Build a small class: a solution, a starter and two mutants."""
+    shutil.copytree(str(SOLUTION_DIR), str(root / "alice"))
+    workspace.init(root / "bob")
+    mutants = {overlay.name: overlay for overlay in overlays.load("mutants")}
+    mutants["05-plain-password"].apply(root / "carol")
+    mutants["01-returns-id"].apply(root / "dave")
+    return root
+
+
+def roster_command(root: Path, out: Path, *extra: str) -> List[str]:
+    """Return the roster command line writing out/grades.csv and JSON."""
+    return ["roster", str(root), "--jobs", "2",
+            "--csv", str(out / "grades.csv"),
+            "--json", str(out / "reports.json"), *extra]
+
+
+@pytest.fixture(scope="module")
+def local(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
+    """Grade the class once on this machine, for every test to compare."""
+    out = tmp_path_factory.mktemp("local")
+    root = make_class(out / "class")
+    code = cli.main(roster_command(root, out))
+    return {"root": root, "code": code,
+            "csv": (out / "grades.csv").read_bytes(),
+            "json": json.loads((out / "reports.json").read_text())}
+
+
+def _environment() -> Dict[str, str]:
+    """Return the environment a worker of this kata is started with."""
+    environment = dict(os.environ)
+    environment.update(PYTHONPATH=str(REPO_ROOT), PYTHONSAFEPATH="1",
+                       PYTHONDONTWRITEBYTECODE="1")
+    return environment
+
+
+def _start(command: List[str], log: Path) -> subprocess.Popen:
+    """Start a Dask process in a session of its own, so it can be killed."""
+    with open(str(log), "w") as stream:
+        return subprocess.Popen(command, cwd=str(REPO_ROOT),
+                                env=_environment(), stdout=stream,
+                                stderr=subprocess.STDOUT,
+                                start_new_session=True)
+
+
+@pytest.fixture(scope="module")
+def cluster(tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[Dict[str, Any]]:
+    """Start a scheduler on 127.0.0.1 and two one-thread workers."""
+    from distributed import Client
+
+    folder = tmp_path_factory.mktemp("cluster")
+    scheduler_file = folder / "scheduler.json"
+    processes = [_start([DASK, "scheduler", "--host", "127.0.0.1",
+                         "--port", "0", "--no-dashboard",
+                         "--scheduler-file", str(scheduler_file)],
+                        folder / "scheduler.log")]
+    try:
+        for number in (1, 2):
+            processes.append(_start(
+                [DASK, "worker", "--scheduler-file", str(scheduler_file),
+                 "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
+                 "--local-directory", str(folder / "worker{}".format(
+                     number))], folder / "worker{}.log".format(number)))
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not scheduler_file.exists():
+            assert time.monotonic() < deadline, "the scheduler did not start"
+            time.sleep(0.2)
+        address = json.loads(scheduler_file.read_text())["address"]
+        with Client(address, timeout=STARTUP_SECONDS) as client:
+            client.wait_for_workers(2, timeout=STARTUP_SECONDS)
+        yield {"address": address, "processes": processes}
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def test_a_snapshot_travels_with_its_modes_and_refusals(
+        tmp_path: Path) -> None:
+    """pack() ships the snapshot's bytes and modes, and why files lack."""
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    shutil.copy2(str(SOLUTION_DIR / "user.py"), str(submission / "user.py"))
+    (submission / "user.py").chmod(0o755)
+    (submission / "db.py").symlink_to("/etc/passwd")
+    (submission / "a.db").write_bytes(b"junk")
+    packed = engine.pack(submission)
+    assert [entry["name"] for entry in packed["files"]] == ["user.py"]
+    refused = engine.unpack(packed, tmp_path / "copy")
+    assert "symbolic link" in refused["db.py"]
+    copy = tmp_path / "copy" / "user.py"
+    assert copy.read_bytes() == (submission / "user.py").read_bytes()
+    assert copy.stat().st_mode & 0o777 == 0o755
+    packed["files"][0]["name"] = "../user.py"
+    with pytest.raises(engine.EngineError, match="no plain name"):
+        engine.unpack(packed, tmp_path / "other")
+
+
+def test_the_local_gradebook_tells_the_submissions_apart(
+        local: Dict[str, Any]) -> None:
+    """The class mixes passes and failures, so comparisons mean something."""
+    reader = csv.DictReader(io.StringIO(local["csv"].decode()))
+    book = {row["student"]: row for row in reader}
+    assert book["alice"]["score"] == "100.0"
+    assert book["bob"]["score"] == "0.0"
+    assert (book["carol"]["task 05"], book["carol"]["task 04"]) == (
+        "fail", "pass")
+    assert (book["dave"]["task 01"], book["dave"]["task 00"]) == (
+        "fail", "pass")
+    assert local["code"] == cli.EXIT_FAIL
+
+
+def test_a_worker_with_another_kata_refuses(
+        local: Dict[str, Any], cluster: Dict[str, Any]) -> None:
+    """A task from a client whose kata differs fails, saying why."""
+    options = engine.GradingOptions(None, 2, False, "0" * 64)
+    with pytest.raises(engine.EngineError, match="another version of the "
+                                                 "kata"):
+        engine.grade_on_cluster(cluster["address"],
+                                [("alice", local["root"] / "alice")],
+                                options)
+
+
+def test_the_cluster_grades_as_this_machine_does(
+        local: Dict[str, Any], cluster: Dict[str, Any],
+        tmp_path: Path) -> None:
+    """--scheduler gives the same gradebook, byte for byte, and reports."""
+    code = cli.main(roster_command(local["root"], tmp_path, "--scheduler",
+                                   cluster["address"]))
+    assert (tmp_path / "grades.csv").read_bytes() == local["csv"]
+    assert json.loads((tmp_path / "reports.json").read_text()) == \
+        local["json"]
+    assert code == local["code"]
+
+
+def test_shards_merge_into_the_whole_gradebook(
+        local: Dict[str, Any], tmp_path: Path,
+        capsys: pytest.CaptureFixture) -> None:
+    """Two shards, graded apart, merge into the one-machine gradebook."""
+    reports = {entry["student"]: entry["report"]
+               for entry in local["json"]["students"]}
+    everyone = roster.find_students(local["root"].resolve())
+    for index in (1, 2):
+        names = [item.name for item in roster.in_shard(everyone,
+                                                       (index, 2))]
+        assert names == ["alice", "carol"] if index == 1 else \
+            ["bob", "dave"]
+        book = roster.Gradebook(
+            str(local["root"]), roster.in_shard(everyone, (index, 2)),
+            {name: reports[name] for name in names}, "own",
+            {key: local["json"][key] for key in ("checker", "kata",
+                                                 "specs")},
+            (index, 2), [item.name for item in everyone])
+        roster.write_outputs(book, roster.Outputs(
+            json=tmp_path / "shard{}.json".format(index)))
+    shards = [str(tmp_path / "shard{}.json".format(index))
+              for index in (2, 1)]
+    code = cli.main(["roster", "merge", *shards, "--csv",
+                     str(tmp_path / "merged.csv"), "--json",
+                     str(tmp_path / "merged.json")])
+    assert (tmp_path / "merged.csv").read_bytes() == local["csv"]
+    assert json.loads((tmp_path / "merged.json").read_text()) == \
+        local["json"]
+    assert code == cli.EXIT_FAIL
+    capsys.readouterr()
+    assert cli.main(["roster", "merge", shards[0], shards[0]]) == \
+        cli.EXIT_USAGE
+    assert "given twice" in capsys.readouterr().err
+    assert cli.main(["roster", "merge", shards[0], "--csv",
+                     str(tmp_path / "part.csv")]) == cli.EXIT_FAIL
+    assert "missing shard(s): 1/2; not graded: alice, carol" in \
+        capsys.readouterr().err
+
+
+def test_merge_refuses_overlaps_and_other_versions(
+        local: Dict[str, Any], tmp_path: Path,
+        capsys: pytest.CaptureFixture) -> None:
+    """A student in two shards, or shards of two spec versions, refused."""
+    first = dict(local["json"], shard={"index": 1, "count": 2,
+                                       "class_students": []})
+    second = dict(first, shard={"index": 2, "count": 2,
+                                "class_students": []},
+                  students=first["students"][:1])
+    (tmp_path / "one.json").write_text(json.dumps(first))
+    (tmp_path / "two.json").write_text(json.dumps(second))
+    paths = [str(tmp_path / "one.json"), str(tmp_path / "two.json")]
+    assert cli.main(["roster", "merge", *paths]) == cli.EXIT_USAGE
+    assert "alice is graded in two shards" in capsys.readouterr().err
+    (tmp_path / "two.json").write_text(json.dumps(dict(
+        second, students=[], specs="f" * 64)))
+    assert cli.main(["roster", "merge", *paths]) == cli.EXIT_USAGE
+    assert "different specs" in capsys.readouterr().err
+    (tmp_path / "two.json").write_text(json.dumps(local["json"]))
+    assert cli.main(["roster", "merge", *paths]) == cli.EXIT_USAGE
+    assert "not the JSON output of a roster --shard" in \
+        capsys.readouterr().err
+
+
+def test_a_shard_grades_its_slice_only(
+        local: Dict[str, Any], tmp_path: Path) -> None:
+    """--shard 2/4 grades one student and writes a shard output."""
+    code = cli.main(roster_command(local["root"], tmp_path, "--shard",
+                                   "2/4"))
+    data = json.loads((tmp_path / "reports.json").read_text())
+    assert [entry["student"] for entry in data["students"]] == ["bob"]
+    assert data["shard"] == {"index": 2, "count": 4, "class_students": [
+        "alice", "bob", "carol", "dave"]}
+    expected = {entry["student"]: entry["report"]
+                for entry in local["json"]["students"]}["bob"]
+    assert data["students"][0]["report"] == expected
+    assert code == cli.EXIT_FAIL
+    assert cli.main(["roster", str(local["root"]), "--shard", "1/2"]) == \
+        cli.EXIT_USAGE
+    assert cli.main(["roster", str(local["root"]), "--shard", "1/2",
+                     "--only", "bob", "--json", "x.json"]) == cli.EXIT_USAGE
+    with pytest.raises(SystemExit) as refused:
+        cli.main(["roster", str(local["root"]), "--shard", "5/4"])
+    assert refused.value.code == cli.EXIT_USAGE
+
+
+def test_only_keeps_a_history_and_dry_run_writes_nothing(
+        local: Dict[str, Any], tmp_path: Path,
+        capsys: pytest.CaptureFixture) -> None:
+    """A regrade appends old and new rows; a dry run only shows them."""
+    root = tmp_path / "class"
+    shutil.copytree(str(local["root"]), str(root))
+    (tmp_path / "grades.csv").write_bytes(local["csv"])
+    (tmp_path / "reports.json").write_text(json.dumps(local["json"]))
+    shutil.rmtree(str(root / "carol"))
+    shutil.copytree(str(SOLUTION_DIR), str(root / "carol"))
+    before = {name: (tmp_path / name).read_bytes()
+              for name in ("grades.csv", "reports.json")}
+    capsys.readouterr()
+    cli.main(roster_command(root, tmp_path, "--only", "carol", "--dry-run"))
+    shown = capsys.readouterr().out
+    assert "task 05: fail -> pass" in shown
+    assert "score: " in shown and "-> 100.0" in shown
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "class", "grades.csv", "reports.json"]
+    assert {name: (tmp_path / name).read_bytes() for name in before} == \
+        before
+    cli.main(roster_command(root, tmp_path, "--only", "carol"))
+    history = (tmp_path / "grades.csv.history.jsonl").read_text()
+    records = [json.loads(line) for line in history.splitlines()]
+    assert len(records) == 1
+    record = records[0]
+    assert record["student"] == "carol"
+    assert record["old"]["task 05"] == "fail"
+    assert record["new"]["task 05"] == "pass"
+    assert record["new"]["score"] == "100.0"
+    assert record["specs"] == record["earlier_specs"] == \
+        local["json"]["specs"]
+    assert record["checker"] and record["when"]
+    assert "task 05: fail -> pass" in record["changes"]
+
+
+def test_a_lost_worker_s_submissions_are_graded_elsewhere(
+        local: Dict[str, Any], cluster: Dict[str, Any], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGKILL a busy worker at the first result: the gradebook is whole.
+
+    Runs last: it leaves the cluster one worker short.
+    """
+    from distributed import Client
+
+    killed: List[Any] = []
+    monitor = Client(cluster["address"])
+    original = engine.grade_on_cluster
+
+    def kill_a_busy_worker() -> None:
+        """Kill, once, the whole process group of a worker with a task."""
+        if killed:
+            return
+        busy = {address: keys for address, keys in
+                monitor.processing().items() if keys}
+        address = sorted(busy)[0]
+        pid = monitor.run(os.getpid, workers=[address])[address]
+        os.killpg(os.getpgid(pid), signal.SIGKILL)
+        killed.append(busy[address])
+
+    def grading_with_a_loss(scheduler: str, submissions: List[Any],
+                            options: engine.GradingOptions,
+                            on_graded: Any = None) -> Dict[str, Any]:
+        """Grade as usual, killing a worker when the first result comes."""
+        def graded(name: str) -> None:
+            """Kill a worker, then count the result."""
+            kill_a_busy_worker()
+            if on_graded is not None:
+                on_graded(name)
+        return original(scheduler, submissions, options, graded)
+
+    monkeypatch.setattr(engine, "grade_on_cluster", grading_with_a_loss)
+    try:
+        cli.main(roster_command(local["root"], tmp_path, "--scheduler",
+                                cluster["address"]))
+    finally:
+        monitor.close()
+    assert killed and killed[0], "no worker was busy when one was killed"
+    assert (tmp_path / "grades.csv").read_bytes() == local["csv"]
+    assert json.loads((tmp_path / "reports.json").read_text()) == \
+        local["json"]
