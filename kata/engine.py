@@ -158,12 +158,15 @@ def grade_on_cluster(scheduler: str,
                      submissions: List[Tuple[str, Path]],
                      options: GradingOptions,
                      on_graded: Optional[Callable[[str], None]] = None,
+                     on_failed: Optional[Callable[[str, str], None]] = None,
                      ) -> Dict[str, Report]:
     """Grade (name, folder) submissions on a cluster; return reports by name.
 
     Each report is the one a local grading gives, its submission the
-    client's folder. A failed task (a stale worker, a submission that
-    killed every worker it ran on) stops the grading with EngineError.
+    client's folder. A submission whose task fails (it killed every worker
+    it ran on, say) costs only its own report: on_failed hears its name and
+    why, and the others are graded. A stale worker stops the whole grading
+    with StaleWorker, since every report it made would be suspect.
     """
     from distributed import Client, as_completed
 
@@ -184,11 +187,14 @@ def grade_on_cluster(scheduler: str,
             name, folder = futures[future]
             try:
                 data = future.result()
-            except Exception as error:  # whatever the task raised
+            except StaleWorker:
                 for other in futures:
                     other.cancel()
-                raise EngineError("grading {} failed: {}".format(
-                    name, _reason(error)))
+                raise
+            except Exception as error:  # whatever the task raised
+                if on_failed is not None:
+                    on_failed(name, _reason(error))
+                continue
             reports[name] = _as_local(data, folder)
             if on_graded is not None:
                 on_graded(name)

@@ -97,7 +97,10 @@ def gradebook_rows(students: List[Student],
     for student in students:
         data = reports.get(student.name)
         if data is None:
-            rows.append([student.name, "not found"] + [""] * len(STEPS)
+            # No submission in the folder, or its grading failed.
+            status = "not found" if student.submission is None \
+                else "not graded"
+            rows.append([student.name, status] + [""] * len(STEPS)
                         + ["0", "0.0"])
             continue
         verdicts = {task["task"]: "pass" if task.get(key, task["passed"])
@@ -186,7 +189,8 @@ class Gradebook:
     def everyone_passed(self) -> bool:
         """Tell whether every student was found and passed every task."""
         return all(data["tasks_passed"] == data["tasks_total"]
-                   for data in self.reports.values()) and not self.not_found
+                   for data in self.reports.values()) and not self.not_found \
+            and all(item.name in self.reports for item in self.students)
 
 
 def parse_shard(text: str) -> Tuple[int, int]:
@@ -308,7 +312,10 @@ def _grade(students: List[Student], jobs: int, timeout: Optional[float],
             try:
                 return engine.grade_on_cluster(
                     scheduler, graded, options,
-                    on_graded=lambda name: bar.update(1))
+                    on_graded=lambda name: bar.update(1),
+                    on_failed=lambda name, why: bar.write(
+                        "not graded: {}: {}".format(name, why),
+                        file=sys.stderr))
             except engine.EngineError as error:
                 raise RosterError(str(error))
         grades = grading.grade_many(

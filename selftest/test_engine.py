@@ -156,6 +156,37 @@ def test_a_worker_with_another_kata_refuses(
                                 options)
 
 
+def test_a_submission_whose_task_fails_costs_only_its_row(
+        local: Dict[str, Any], cluster: Dict[str, Any],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A task that fails on a worker leaves the others graded."""
+    real_pack = engine.pack
+
+    def pack(folder: Path) -> engine.Packed:
+        """Pack as the client does, but break bob's snapshot."""
+        packed = real_pack(folder)
+        if folder.name == "bob":
+            packed["files"] = [dict(packed["files"][0], name="../x.py")]
+        return packed
+
+    monkeypatch.setattr(engine, "pack", pack)
+    failed: List[str] = []
+    reports = engine.grade_on_cluster(
+        cluster["address"],
+        [(name, local["root"] / name) for name in ("alice", "bob")],
+        engine.GradingOptions(None, 2, False, manifest_fingerprint()),
+        on_failed=lambda name, why: failed.append(name + ": " + why))
+    assert sorted(reports) == ["alice"]
+    assert reports["alice"]["tasks_passed"] == 21
+    assert len(failed) == 1 and failed[0].startswith("bob: ")
+    assert "no plain name" in failed[0]
+
+
+def manifest_fingerprint() -> str:
+    """Return this kata's fingerprint, as a client sends it."""
+    return roster.versions()["kata"]
+
+
 def test_the_cluster_grades_as_this_machine_does(
         local: Dict[str, Any], cluster: Dict[str, Any],
         tmp_path: Path) -> None:
@@ -315,14 +346,16 @@ def test_a_lost_worker_s_submissions_are_graded_elsewhere(
 
     def grading_with_a_loss(scheduler: str, submissions: List[Any],
                             options: engine.GradingOptions,
-                            on_graded: Any = None) -> Dict[str, Any]:
+                            on_graded: Any = None,
+                            on_failed: Any = None) -> Dict[str, Any]:
         """Grade as usual, killing a worker when the first result comes."""
         def graded(name: str) -> None:
             """Kill a worker, then count the result."""
             kill_a_busy_worker()
             if on_graded is not None:
                 on_graded(name)
-        return original(scheduler, submissions, options, graded)
+        return original(scheduler, submissions, options, graded,
+                        on_failed)
 
     monkeypatch.setattr(engine, "grade_on_cluster", grading_with_a_loss)
     try:
