@@ -57,8 +57,11 @@ settings.register_profile("kata-seeded", derandomize=False, **KATA_PROFILE)
 settings.load_profile("kata")
 # Hypothesis keeps caches (Unicode tables, constants of the code) in a
 # .hypothesis/ folder of the current directory: not in a student's folder
-# or the repository, but in a folder of this session's own.
+# or the repository, but beside the kata's own environment, where they last
+# from one run to the next (rebuilding the Unicode tables in every judge
+# doubled a grading's CPU time), else in a folder of this session's own.
 # (A folder named by $HYPOTHESIS_STORAGE_DIRECTORY is left to hypothesis.)
+KEPT_HYPOTHESIS_HOME = REPO_ROOT / ".venv" / "hypothesis"
 
 
 def remove_hypothesis_home(folder: str, owner: int) -> None:
@@ -71,10 +74,23 @@ def remove_hypothesis_home(folder: str, owner: int) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def choose_hypothesis_home() -> None:
+    """Point hypothesis at the kept folder, or at a temporary one."""
+    try:
+        KEPT_HYPOTHESIS_HOME.mkdir(exist_ok=True)
+        usable = os.access(str(KEPT_HYPOTHESIS_HOME), os.W_OK | os.X_OK)
+    except OSError:
+        usable = False
+    if usable:
+        set_hypothesis_home_dir(str(KEPT_HYPOTHESIS_HOME))
+        return
+    home = tempfile.mkdtemp(prefix="kata-hypothesis-")
+    set_hypothesis_home_dir(home)
+    atexit.register(remove_hypothesis_home, home, os.getpid())
+
+
 if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
-    HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="kata-hypothesis-")
-    set_hypothesis_home_dir(HYPOTHESIS_HOME)
-    atexit.register(remove_hypothesis_home, HYPOTHESIS_HOME, os.getpid())
+    choose_hypothesis_home()
 
 
 def use_seed_if_given(config: pytest.Config) -> None:
