@@ -100,9 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "failing or not started; then the next step.")
     status.add_argument("submission", nargs="?", type=Path,
                         help="submission folder (default: workspace/)")
-    status.add_argument("--no-isolation", action="store_true",
-                        help="run the submission's code unconfined (fast; "
-                             "only for code you trust)")
+    _isolation_option(status)
 
     hint = commands.add_parser(
         "hint", help=COMMANDS["hint"],
@@ -300,12 +298,17 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=None,
                         help="time limit of one task's run, in seconds "
                              "(default: 30; the end-to-end task gets twice)")
-    parser.add_argument("--no-isolation", action="store_true",
-                        help="run the submission's code unconfined (fast; "
-                             "only for code you trust)")
+    _isolation_option(parser)
     parser.add_argument("--min-doc-words", type=int, default=2, metavar="N",
                         help="words a docstring needs to count as a "
                              "sentence (rule G5; default: 2)")
+
+
+def _isolation_option(parser: argparse.ArgumentParser) -> None:
+    """Add --no-isolation, which every command that grades offers."""
+    parser.add_argument("--no-isolation", action="store_true",
+                        help="run the submission's code unconfined (fast; "
+                             "only for code you trust)")
 
 
 def resolve_submission(folder: Optional[Path]) -> Path:
