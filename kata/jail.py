@@ -2,16 +2,23 @@
 """The sandbox around one submission's subject: bubblewrap, seccomp, cgroups.
 
 A *jail* holds the subject zygote of one submission (``kata/subject/``).
-Inside it the student's code sees a file system made of the Python runtime
-and the kata's libraries (read-only), the submission copy (read-only), a
-private scratch folder and a size-capped /tmp; nothing of ``solution/``,
-``tests/``, the rest of ``kata/``, the home folder, the host's /proc or any
-other grading. It runs in new user, PID, network (loopback only), mount,
-IPC, UTS and cgroup namespaces, with no capabilities, ``no_new_privs``, no
-nested user namespaces, and a seccomp filter that denies the system calls
-that could leave or widen the sandbox. Memory and the number of processes
-are capped for the whole jail by cgroups where this process may create
-them, otherwise by per-process limits; CPU time and file sizes by rlimits.
+It runs in new user, PID, network (loopback only), mount, IPC, UTS and
+cgroup namespaces, on a file system made of the Python runtime and the
+kata's libraries (read-only), the submission copy (read-only) and its
+spliced variants (read-only); nothing of ``solution/``, ``tests/``, the
+rest of ``kata/``, the home folder, the host's /proc or any other grading,
+and no folder of the host it may write.
+
+Every test's child is a sealed run (``kata/subject/seal.py``): the zygote
+gives it namespaces of its own, empty size-capped file systems for /tmp,
+/dev/shm and its working folder, only the code it runs, then drops every
+capability and installs the seccomp filter that denies the system calls
+that could leave or widen the sandbox. The zygote keeps the capabilities of
+the jail's user namespace to do so, under a filter that refuses new user
+namespaces. Memory and the number of processes are capped for the whole
+jail (its private file systems included) by cgroups where this process may
+create them, otherwise by per-process limits; CPU time and file sizes by
+rlimits.
 
 Where bubblewrap cannot run, the subject runs unconfined (a student's fast
 local mode); ``Jail.missing`` says which protection is missing, and the
@@ -37,6 +44,7 @@ INSIDE_SUBJECT = "/opt/kata/subject"
 INSIDE_SUBMISSION = "/submission"
 INSIDE_SCRATCH = "/scratch"
 INSIDE_VARIANTS = "/variants"
+INSIDE_SERVICES = "/services"
 MEMORY_LIMIT_BYTES = 4 * 1024 ** 3
 PROCESS_LIMIT = 128
 CPU_SECONDS = 900
@@ -62,6 +70,9 @@ DENIED_CALLS = (
     "personality", "uselib", "nfsservctl")
 CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000,
                          0x10000000, 0x20000000, 0x40000000, 0x00000080)
+CLONE_NEWUSER = 0x10000000
+# What the zygote itself may do that a test may not: seal its children.
+ZYGOTE_ALLOWED = ("mount", "umount2", "unshare")
 INSTALL_HINT = ("install bubblewrap (Debian and Ubuntu: apt-get install "
                 "bubblewrap) and allow unprivileged user namespaces")
 PROTECTIONS = ("namespaces", "seccomp", "cgroup memory", "cgroup pids")
@@ -88,19 +99,23 @@ def bwrap_works() -> bool:
         return False
 
 
-def seccomp_program() -> Optional[IO[bytes]]:
-    """Return a file holding the compiled seccomp filter, or None.
+def seccomp_program(zygote: bool = False) -> Optional[IO[bytes]]:
+    """Return a file holding a compiled seccomp filter, or None.
 
     Everything not named is allowed; the named calls fail with EPERM;
     clone3 fails with ENOSYS (its flags cannot be inspected), so that the C
     library falls back to clone, whose namespace flags are refused. Foreign
-    architectures (32-bit calls on a 64-bit kernel) are killed.
+    architectures (32-bit calls on a 64-bit kernel) are killed. The
+    zygote's filter (zygote true) allows mount, umount2 and unshare, with
+    which it seals each test's child, but no new user namespace.
     """
     try:
         import errno
         import pyseccomp
         rules = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
         for name in DENIED_CALLS:
+            if zygote and name in ZYGOTE_ALLOWED:
+                continue
             try:
                 rules.add_rule(pyseccomp.ERRNO(errno.EPERM), name)
             except (ValueError, OSError, RuntimeError):
@@ -109,6 +124,10 @@ def seccomp_program() -> Optional[IO[bytes]]:
         for flag in CLONE_NAMESPACE_FLAGS:
             rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "clone",
                            pyseccomp.Arg(0, pyseccomp.MASKED_EQ, flag, flag))
+        if zygote:
+            rules.add_rule(pyseccomp.ERRNO(errno.EPERM), "unshare",
+                           pyseccomp.Arg(0, pyseccomp.MASKED_EQ,
+                                         CLONE_NEWUSER, CLONE_NEWUSER))
         program = tempfile.TemporaryFile()
         rules.export_bpf(program)
         program.seek(0)
@@ -213,31 +232,33 @@ class Jail:
     """One submission's subject zygote, in its sandbox."""
 
     def __init__(self, submission: Path, folder: Path,
-                 isolate: bool = True, relay: bool = True,
+                 isolate: bool = True,
                  variants: Optional[Path] = None) -> None:
         """Start the zygote on a submission folder (a copy, when grading).
 
-        In folder, ``subject/`` is the scratch space the jail may write (the
-        tests' working folders, where the judge reads a.db), ``judge/`` is
-        the judge's own, and ``subject-output.txt`` receives whatever the
-        subject prints outside a test. With isolate false, or where
-        bubblewrap cannot run, the subject runs unconfined and ``missing``
-        lists every protection. variants, if given, holds other versions of
-        the code (``kata/splice.py``), which a test may ask for by name.
+        In folder, ``judge/`` is the judges' own; ``services/`` holds the
+        sockets of the judges' services, which the jail sees read-only;
+        ``subject/`` holds the tests' working folders where there is no
+        sandbox (in one, each test's folder is a file system of its own);
+        ``subject-output.txt`` receives whatever the subject prints outside
+        a test. With isolate false, or where bubblewrap cannot run, the
+        subject runs unconfined and ``missing`` lists every protection.
+        variants, if given, holds other versions of the code
+        (``kata/splice.py``), which a test may ask for by name.
         """
         self.submission = submission
         self.variants = variants
         self.scratch = folder / "subject"
         self.judge = folder / "judge"
-        self.scratch.mkdir(parents=True)
-        self.judge.mkdir()
-        scratch = self.scratch
+        self.services = folder / "services"
+        for made in (self.scratch, self.judge, self.services):
+            made.mkdir(parents=True)
         output = folder / "subject-output.txt"
         self.control, inside = wire.pair()
         self.isolated = isolate and bwrap_works()
         self.missing: List[str] = []
         self._cgroups: Optional[_Cgroups] = None
-        program = seccomp_program() if self.isolated else None
+        programs: List[IO[bytes]] = []
         if self.isolated:
             self._cgroups = _Cgroups("kata-{}-{}".format(
                 os.getpid(), id(self)))
@@ -245,10 +266,14 @@ class Jail:
                 self.missing.append("cgroup memory")
             if not self._cgroups.pids:
                 self.missing.append("cgroup pids")
-            if program is None:
+            zygote_filter = seccomp_program(zygote=True)
+            test_filter = seccomp_program()
+            if zygote_filter is None or test_filter is None:
                 self.missing.append("seccomp")
+            else:
+                programs = [zygote_filter, test_filter]
             command = self._bwrap_command(submission, inside.fileno(),
-                                          program, relay)
+                                          programs)
         else:
             self.missing = list(PROTECTIONS)
             command = [sys.executable, "-m", "subject.zygote",
@@ -263,37 +288,38 @@ class Jail:
                             if key.startswith("KATA_SELFTEST_")})
         if not self.isolated:
             environment["PYTHONPATH"] = str(SUBJECT_PACKAGE.parent)
-        fds = [inside.fileno()] + ([program.fileno()] if program else [])
+        fds = [inside.fileno()] + [program.fileno() for program in programs]
         with open(str(output), "ab") as sink:
             self.process = subprocess.Popen(
                 command, pass_fds=fds, stdin=subprocess.DEVNULL,
                 stdout=sink, stderr=sink, env=environment,
-                cwd=str(scratch), start_new_session=True,
+                cwd=str(self.scratch), start_new_session=True,
                 preexec_fn=self._limits)
         inside.close()
-        if program is not None:
+        for program in programs:
             program.close()
         self.channel = wire.Channel(self.control)
 
     def _bwrap_command(self, submission: Path, control_fd: int,
-                       program: Optional[IO[bytes]], relay: bool
-                       ) -> List[str]:
-        """Return the bubblewrap command line that starts the zygote."""
+                       programs: Sequence[IO[bytes]]) -> List[str]:
+        """Return the bubblewrap command line that starts the zygote.
+
+        programs, when there is seccomp here, are the zygote's filter and
+        its tests' filter.
+        """
+        # No --disable-userns: the zygote makes namespaces for its tests
+        # (in this user namespace); its filter refuses new user namespaces
+        # and its tests' filter any namespace at all.
         command = [str(bwrap()), "--unshare-all", "--unshare-user",
-                   "--disable-userns",
-                   "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                   "--die-with-parent", "--new-session", "--cap-add", "ALL",
                    "--hostname", "subject",
                    # The mounts over /tmp and /dev come first, so that a
                    # runtime or venv kept under /tmp is bound on top.
+                   # bubblewrap makes its own /proc/sys and
+                   # /proc/sysrq-trigger read-only; a test sees neither.
                    "--proc", "/proc", "--dev", "/dev",
-                   # Kernel settings stay read-only: the subject's uid may
-                   # map to root outside, and /proc/sys checks uids only.
-                   "--ro-bind", "/proc/sys", "/proc/sys",
                    "--size", str(TMP_SIZE), "--tmpfs", "/tmp",
                    "--size", str(TMP_SIZE), "--tmpfs", "/dev/shm"]
-        if os.path.exists("/proc/sysrq-trigger"):
-            command += ["--ro-bind", "/proc/sysrq-trigger",
-                        "/proc/sysrq-trigger"]
         for folder in SYSTEM_DIRS:
             if os.path.islink(folder):
                 command += ["--symlink", os.readlink(folder), folder]
@@ -309,21 +335,22 @@ class Jail:
             "--ro-bind", str(submission), INSIDE_SUBMISSION,
             *(["--ro-bind", str(self.variants), INSIDE_VARIANTS]
               if self.variants is not None else []),
-            "--bind", str(self.scratch), INSIDE_SCRATCH,
+            "--ro-bind", str(self.services), INSIDE_SERVICES,
+            "--dir", INSIDE_SCRATCH,
             "--remount-ro", "/",
-            "--chdir", INSIDE_SCRATCH,
+            "--chdir", "/",
             "--setenv", "KATA_SUBMISSION", INSIDE_SUBMISSION,
             "--setenv", "PYTHONPATH", os.path.dirname(INSIDE_SUBJECT),
             "--setenv", "HOME", "/tmp"]
         for key, value in os.environ.items():
             if key.startswith("KATA_SELFTEST_"):
                 command += ["--setenv", key, value]
-        if program is not None:
-            command += ["--seccomp", str(program.fileno())]
+        if programs:
+            command += ["--seccomp", str(programs[0].fileno())]
         command += ["--", _interpreter(), "-m", "subject.zygote",
-                    str(control_fd)]
-        if relay:
-            command.append(INSIDE_SCRATCH + "/e2e.sock")
+                    str(control_fd), "seal"]
+        if programs:
+            command.append(str(programs[1].fileno()))
         return command
 
     def _limits(self) -> None:
@@ -345,13 +372,6 @@ class Jail:
             limit = _own_processes() + PROCESS_LIMIT
             resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
 
-    def inside_path(self, folder: Path) -> str:
-        """Return the path under which the subject sees a scratch folder."""
-        relative = folder.relative_to(self.scratch)
-        if not self.isolated:
-            return str(folder)
-        return str(Path(INSIDE_SCRATCH) / relative)
-
     def link(self, variant: Optional[str] = None) -> SubjectLink:
         """Return what a judge needs to reach this jail's zygote.
 
@@ -367,8 +387,7 @@ class Jail:
             code = (INSIDE_VARIANTS if self.isolated else str(
                 self.variants)) + "/" + variant
         return SubjectLink(self.control.fileno(), self.scratch, self.judge,
-                           self.inside_path(self.scratch), self.isolated,
-                           self.missing, code)
+                           self.services, self.isolated, self.missing, code)
 
     def close(self) -> None:
         """End the zygote and everything in the jail."""

@@ -12,16 +12,20 @@ imported or evaluated here; a malformed, oversized or late answer raises a
 """
 import json
 import os
+import shutil
 import stat
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Sequence
+from typing import Any, Iterator, List, Optional, Sequence, Union
 
 
 from kata.subject import wire
 
 DEFAULT_CALL_SECONDS = 20.0
+# How long a sealed child may take to make its namespaces and file systems.
+SPAWN_SECONDS = 20.0
 SCRATCH_FILE_LIMIT = 16 * 1024 * 1024
 # Attributes with double underscores that specs read from the subject;
 # every other one is Python's machinery and stays local.
@@ -116,6 +120,7 @@ class Connection:
         self.call_seconds = call_seconds
         self.broken: Optional[str] = None
         self.timed_out = False
+        self.workdir: "Optional[Workdir]" = None
         channel._default = self._encode_argument  # type: ignore
 
     def _encode_argument(self, value: Any) -> Any:
@@ -203,6 +208,12 @@ class Connection:
                 end.close()
             except OSError:
                 pass
+
+    def release(self) -> None:
+        """End the child and let its working folder go."""
+        self.close()
+        if self.workdir is not None:
+            self.workdir.close()
 
 
 class Remote:
@@ -334,14 +345,47 @@ def is_instance(value: Any, kind: Any) -> bool:
     return isinstance(value, kind)
 
 
+class Workdir:
+    """A test's working folder, as the judge reaches it.
+
+    The judge holds a descriptor of the folder, handed over by the test's
+    child before any student code ran: in a sandbox the folder is a file
+    system of the run's own, which no path of the judge's names. path is
+    the host folder to remove afterwards, where there is no sandbox.
+    """
+
+    def __init__(self, fd: int, path: Optional[Path] = None) -> None:
+        """Keep the folder's descriptor (ours to close) and its path."""
+        self.fd = fd
+        self.path = path
+
+    def read(self, name: str, limit: int = SCRATCH_FILE_LIMIT
+             ) -> Optional[bytes]:
+        """Return a regular file of the folder, read without a link."""
+        return read_scratch_file(self, name, limit)
+
+    def close(self) -> None:
+        """Let the folder go: the run's file system ends with its run."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        if self.path is not None:
+            shutil.rmtree(str(self.path), ignore_errors=True)
+
+
 @dataclass
 class SubjectLink:
-    """The judge's link to one submission's zygote (see kata/jail.py)."""
+    """The judge's link to one submission's zygote (see kata/jail.py).
+
+    scratch is where tests' working folders are made where there is no
+    sandbox; services holds the sockets of the judge's services, each in a
+    folder that only the run that asked for it sees.
+    """
 
     control_fd: int
     scratch: Path
     judge: Path
-    inside_scratch: str
+    services: Path
     isolated: bool
     missing: List[str]
     code: str = ""
@@ -351,7 +395,7 @@ class SubjectLink:
         return json.dumps({"control_fd": self.control_fd,
                            "scratch": str(self.scratch),
                            "judge": str(self.judge),
-                           "inside_scratch": self.inside_scratch,
+                           "services": str(self.services),
                            "isolated": self.isolated,
                            "missing": self.missing,
                            "code": self.code})
@@ -364,27 +408,36 @@ class SubjectLink:
             return None
         fields = json.loads(text)
         return cls(int(fields["control_fd"]), Path(fields["scratch"]),
-                   Path(fields["judge"]), str(fields["inside_scratch"]),
+                   Path(fields["judge"]), Path(fields["services"]),
                    bool(fields["isolated"]),
                    list(fields["missing"]), str(fields.get("code", "")))
 
-    def inside(self, folder: Path) -> str:
-        """Return the path under which the subject sees a scratch folder."""
-        return os.path.join(self.inside_scratch,
-                            str(folder.relative_to(self.scratch)))
+    def service_folder(self) -> Path:
+        """Make a folder for one run's service socket; the run sees it."""
+        return Path(tempfile.mkdtemp(prefix="run-", dir=str(self.services)))
 
-    def spawn(self, workdir: Path, fast_bcrypt: bool,
-              call_seconds: float = DEFAULT_CALL_SECONDS) -> Connection:
-        """Ask the zygote for a fresh child that serves one test."""
+    def spawn(self, fast_bcrypt: bool,
+              call_seconds: float = DEFAULT_CALL_SECONDS,
+              service: Optional[Path] = None) -> Connection:
+        """Ask the zygote for a fresh child that serves one test.
+
+        The connection's workdir is the test's working folder. service, a
+        folder of service_folder(), is where the run's port 5000 leads.
+        """
         import socket
+        path = None
+        if not self.isolated:
+            path = Path(tempfile.mkdtemp(prefix="test-",
+                                         dir=str(self.scratch)))
         ours, theirs = wire.pair()
         lifeline, their_lifeline = wire.pair()
         control = socket.socket(fileno=os.dup(self.control_fd))
         try:
             wire.Channel(control).send(
-                ["spawn", {"cwd": self.inside(workdir),
+                ["spawn", {"cwd": str(path or ""),
                            "fast_bcrypt": fast_bcrypt,
-                           "code": self.code}],
+                           "code": self.code,
+                           "service": service.name if service else ""}],
                 [theirs.fileno(), their_lifeline.fileno()])
         except wire.ProtocolError:
             ours.close()
@@ -395,21 +448,52 @@ class SubjectLink:
             control.close()
             theirs.close()
             their_lifeline.close()
-        return Connection(wire.Channel(ours), lifeline, call_seconds)
+        connection = Connection(wire.Channel(ours), lifeline, call_seconds)
+        connection.workdir = Workdir(_received_workdir(connection), path)
+        return connection
 
 
-def read_scratch_file(folder: Path, name: str,
+def _received_workdir(connection: Connection) -> int:
+    """Receive the descriptor of a new child's working folder.
+
+    The child sends it before any student code runs; a child that could
+    not be set up sends nothing and closes its channel.
+    """
+    try:
+        message, fds = connection.channel.receive(timeout=SPAWN_SECONDS,
+                                                  max_fds=1)
+    except wire.ProtocolError as error:
+        connection.close()
+        raise SubjectBroke("the submission's sandbox could not start a "
+                           "test ({})".format(error)) from None
+    if message != ["workdir"] or len(fds) != 1 or \
+            not stat.S_ISDIR(os.fstat(fds[0]).st_mode):
+        for fd in fds:
+            os.close(fd)
+        connection.close()
+        raise SubjectBroke("the submission's sandbox could not start a "
+                           "test (no working folder)")
+    return fds[0]
+
+
+def read_scratch_file(folder: Union[Path, Workdir], name: str,
                       limit: int = SCRATCH_FILE_LIMIT) -> Optional[bytes]:
     """Read a file the subject wrote, refusing links and special files.
 
-    Return None when there is no such regular file. The folder is opened
-    without following a link, then the file inside it the same way, so a
-    submission cannot point the judge at a file outside its scratch space.
+    Return None when there is no such regular file. The folder is a test's
+    Workdir (its descriptor) or a path, opened without following a link;
+    the file inside it is opened the same way, so a submission cannot
+    point the judge at a file outside its scratch space.
     """
-    try:
-        folder_fd = os.open(str(folder), os.O_RDONLY | os.O_DIRECTORY
-                            | os.O_NOFOLLOW)
-    except OSError:
+    if isinstance(folder, Workdir):
+        folder_fd = os.dup(folder.fd) if folder.fd >= 0 else -1
+    else:
+        try:
+            folder_fd = os.open(str(folder), os.O_RDONLY | os.O_DIRECTORY
+                                | os.O_NOFOLLOW)
+        except OSError:
+            return None
+    if folder_fd < 0:
         return None
     try:
         fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK,
@@ -435,5 +519,5 @@ def read_scratch_file(folder: Path, name: str,
 
 
 __all__ = ["Connection", "Remote", "RemoteError", "SubjectBroke",
-           "SubjectFailure", "SubjectLink", "is_instance",
+           "SubjectFailure", "SubjectLink", "Workdir", "is_instance",
            "read_scratch_file"]

@@ -65,8 +65,8 @@ class Run:
     started: float
 
 
-def start(body: Callable[[], int], output_path: str) -> Run:
-    """Fork a run of body, its output going to output_path.
+def start(body: Callable[[], int], output: int) -> Run:
+    """Fork a run of body, its output going to the open file output.
 
     The direct child is a trusted waiter; the run itself is its child. The
     waiter adopts the run's orphans and kills whatever is left when the run
@@ -85,7 +85,7 @@ def start(body: Callable[[], int], output_path: str) -> Run:
     try:
         os.close(pipe_read)
         os.setsid()
-        streams.redirect(output_path)
+        streams.redirect(output)
         become_subreaper()
         inner = os.fork()
         if inner == 0:

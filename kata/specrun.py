@@ -5,19 +5,23 @@ The checker imports the libraries and collects the specs once
 (``preload``), then forks one child per step. The child is the judge: it
 runs pytest on the step's spec, which drives the student's code in the
 submission's sandboxed subject (``kata/jail.py``) and never runs it itself,
-and writes each test's verdict, as soon as it is known, to a JSON-lines
-file. A run that ends without its closing line (a crash, a time-out) has
-failed, whatever its exit status.
+and writes each test's verdict, as soon as it is known, as JSON lines to a
+file without a name that the checker opened for it (no other process can
+reach it by a path). A run that ends without its closing line (a crash, a
+time-out) has failed, whatever its exit status. A judge runs under memory
+and CPU-time limits of its own: a submission that makes its judge work
+hard costs only its own step.
 """
 import gc
 import json
 import os
+import resource
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import (Any, Callable, Dict, Hashable, List, Optional,
+from typing import (IO, Any, Callable, Dict, Hashable, List, Optional,
                     Sequence, Tuple)
 
 import pytest
@@ -31,6 +35,8 @@ OUTPUT_SHOWN_BYTES = 2000
 # Spec runs create and delete many small files (a.db above all); in memory
 # that takes half the time it takes on disk.
 SCRATCH_ROOT = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+# A judge's address space may grow this much past the warm checker's.
+JUDGE_MEMORY_BYTES = 1024 ** 3
 
 
 @dataclass
@@ -78,9 +84,9 @@ def preload() -> None:
 class _ResultWriter:
     """A pytest plugin that appends each test's verdict to a file."""
 
-    def __init__(self, path: Path) -> None:
-        """Open the results file the parent will read."""
-        self._file = open(path, "a", encoding="utf-8")
+    def __init__(self, results: int) -> None:
+        """Write to the open results file the parent will read."""
+        self._file = open(results, "a", encoding="utf-8", closefd=False)
         self._verdicts: Dict[str, Dict[str, Any]] = {}
 
     def _write(self, record: Dict[str, Any]) -> None:
@@ -176,7 +182,7 @@ class _WarmSession:
         return {str(step.spec) for step in steps} <= self.steps
 
     def run(self, step: Step, submission: Path, scratch: Path,
-            results: Path) -> int:
+            results: int) -> int:
         """Run one step's tests against submission; this is the child."""
         writer = _ResultWriter(results)
         config = self.config
@@ -217,13 +223,31 @@ def warm_session(steps: Sequence[Step], extra: Sequence[str]) -> _WarmSession:
 
 
 def _pytest_body(session: _WarmSession, step: Step, submission: Path,
-                 scratch: Path, results: Path, subject: str,
-                 deadline: float) -> int:
+                 scratch: Path, results: int, subject: str,
+                 deadline: float, limit: float) -> int:
     """Run the step's spec from the warm session; this is the child."""
+    judge_limits(limit)
     os.chdir(str(scratch))
     os.environ[ENVIRONMENT_KEY] = subject
     os.environ[DEADLINE_KEY] = repr(deadline)
     return session.run(step, submission, scratch, results)
+
+
+def judge_limits(seconds: float) -> None:
+    """Cap the calling judge's CPU time and the growth of its memory.
+
+    A judge waiting for the subject spends no CPU time, so the run's time
+    limit in CPU seconds is far more than an honest run needs.
+    """
+    cpu = int(seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return
+    memory = pages * resource.getpagesize() + JUDGE_MEMORY_BYTES
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
 
 
 @dataclass(frozen=True)
@@ -242,12 +266,14 @@ class SpecJob:
 
 @dataclass
 class _Pending:
-    """A spec run under way."""
+    """A spec run under way, with its judge's results and output files."""
 
     job: SpecJob
     run: sandbox.Run
     deadline: float
     folder: Path
+    results: IO[bytes]
+    output: IO[bytes]
 
 
 def run_specs(jobs: Sequence[SpecJob], parallel: int,
@@ -283,6 +309,8 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int,
             pending.remove(entry)
             result = _read_result(entry, outcome)
             results[entry.job.key] = result
+            entry.results.close()
+            entry.output.close()
             shutil.rmtree(str(entry.folder), ignore_errors=True)
             sandbox.reap_orphans([item.run.waiter for item in pending])
             if on_done is not None:
@@ -292,6 +320,8 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int,
     finally:
         for entry in pending:
             sandbox.stop(entry.run)
+            entry.results.close()
+            entry.output.close()
         shutil.rmtree(str(work), ignore_errors=True)
     return results
 
@@ -311,11 +341,14 @@ def _launch(job: SpecJob, folder: Path, timeout: Optional[float],
     session = warm_session([job.step], extra)
     subject = job.subject()
     deadline = time.monotonic() + limit
+    # Files without a name: only this process and its judge hold them.
+    results = tempfile.TemporaryFile(dir=SCRATCH_ROOT)
+    output = tempfile.TemporaryFile(dir=SCRATCH_ROOT)
     run = sandbox.start(
         lambda: _pytest_body(session, job.step, job.submission, scratch,
-                             folder / "results.jsonl", subject, deadline),
-        str(folder / "output.txt"))
-    return _Pending(job, run, deadline, folder)
+                             results.fileno(), subject, deadline, limit),
+        output.fileno())
+    return _Pending(job, run, deadline, folder, results, output)
 
 
 def _first_finished(pending: List[_Pending]) -> Optional[Any]:
@@ -339,9 +372,8 @@ def _read_result(entry: _Pending, outcome: sandbox.Outcome) -> SpecResult:
     result = SpecResult(entry.job.step, timed_out=outcome.timed_out,
                         seconds=outcome.seconds)
     last_started = ""
-    results_path = entry.folder / "results.jsonl"
-    lines = results_path.read_text(errors="replace").splitlines() \
-        if results_path.exists() else []
+    entry.results.seek(0)
+    lines = entry.results.read().decode("utf-8", "replace").splitlines()
     for line in lines:
         try:
             record = json.loads(line)
@@ -360,7 +392,7 @@ def _read_result(entry: _Pending, outcome: sandbox.Outcome) -> SpecResult:
                     "status {})".format(record.get("exit_code"))
     result.timed_out = result.timed_out or any(
         check.message.startswith("timed out") for check in result.checks)
-    result.output_tail = _tail(entry.folder / "output.txt")
+    result.output_tail = _tail(entry.output)
     result.last_started = last_started
     if not result.completed:
         result.problem = _why_incomplete(outcome, last_started)
@@ -382,14 +414,11 @@ def _why_incomplete(outcome: sandbox.Outcome, last_started: str) -> str:
             .format(during, outcome.exit_code))
 
 
-def _tail(path: Path) -> str:
+def _tail(output: IO[bytes]) -> str:
     """Return the end of a run's output, cut to a readable size."""
-    if not path.exists():
-        return ""
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        handle.seek(max(0, size - OUTPUT_SHOWN_BYTES))
-        text = handle.read().decode("utf-8", errors="replace")
+    size = os.fstat(output.fileno()).st_size
+    output.seek(max(0, size - OUTPUT_SHOWN_BYTES))
+    text = output.read().decode("utf-8", errors="replace")
     if size > OUTPUT_SHOWN_BYTES:
         text = "[{} bytes of output cut]\n".format(
             size - OUTPUT_SHOWN_BYTES) + text

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from kata import pytest_style  # noqa: E402
 from kata.jail import Jail  # noqa: E402
-from kata.remote import SubjectLink, read_scratch_file  # noqa: E402
+from kata.remote import SubjectLink, Workdir  # noqa: E402
 from kata.steps import REPO_ROOT, step_of_spec  # noqa: E402
 from spec_support import Submission, explain_failure  # noqa: E402
 
@@ -172,33 +172,35 @@ def subject(request: pytest.FixtureRequest) -> SubjectLink:
 @pytest.fixture
 def fresh_submission(request: pytest.FixtureRequest,
                      subject: SubjectLink,
-                     ) -> Iterator[Callable[[], Submission]]:
-    """Give the test a maker of fresh subject children, each in its folder."""
+                     ) -> Iterator[Callable[..., Submission]]:
+    """Give the test a maker of fresh subject children, each a sealed run.
+
+    make(service=folder) leads the run's port 5000 to the socket of that
+    folder (SubjectLink.service_folder).
+    """
     made: List[Submission] = []
     fast = request.node.get_closest_marker("real_bcrypt") is None
 
-    def make() -> Submission:
-        """Start a fresh child of the subject in a new working folder."""
-        workdir = Path(tempfile.mkdtemp(prefix="test-",
-                                        dir=str(subject.scratch)))
-        made.append(Submission(subject.spawn(workdir, fast),
-                               submission_dir(request.config), workdir,
-                               subject.judge))
+    def make(service: Optional[Path] = None) -> Submission:
+        """Start a fresh child of the subject, a sealed run of its own."""
+        connection = subject.spawn(fast, service=service)
+        made.append(Submission(connection, submission_dir(request.config),
+                               connection.workdir, subject.judge))
         return made[-1]
 
     yield make
     for child in made:
         child.connection.close()
         show_output(request.node.name, child.workdir)
-        shutil.rmtree(str(child.workdir), ignore_errors=True)
+        child.connection.release()
 
 
-def show_output(test: str, workdir: Path) -> None:
+def show_output(test: str, workdir: Workdir) -> None:
     """Print the end of what the student's code printed during a test.
 
     The grading keeps the end of a run's output for --show-output.
     """
-    printed = read_scratch_file(workdir, "output.txt", OUTPUT_LIMIT)
+    printed = workdir.read("output.txt", OUTPUT_LIMIT)
     if not printed:
         return
     print("[output of {}]".format(test))

@@ -24,7 +24,8 @@ import pytest
 from werkzeug.datastructures import Headers
 
 from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
-                         SubjectFailure, is_instance, read_scratch_file)
+                         SubjectFailure, Workdir, is_instance,
+                         read_scratch_file)
 
 MESSAGE_LIMIT = 700
 DATABASE_LIMIT = 16 * 1024 * 1024
@@ -312,11 +313,11 @@ class Submission:
     """A submission, seen from one test: its subject child and working folder.
 
     ``root`` names the submission folder for messages; ``workdir`` is the
-    test's working folder in the scratch space, where a.db lands.
+    run's working folder, where a.db lands, as the judge reaches it.
     """
 
     def __init__(self, connection: Connection, root: Path,
-                 workdir: Path, judge: Optional[Path] = None) -> None:
+                 workdir: Workdir, judge: Optional[Path] = None) -> None:
         """Drive the subject's child on connection; judge is our folder."""
         self.connection = connection
         self.root = root

@@ -10,7 +10,9 @@ main.py cannot tell the services apart but by testing them.
 """
 import contextlib
 import fcntl
+import os
 import random
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Callable, Dict, Iterator, NoReturn, Optional, Tuple, \
@@ -47,13 +49,18 @@ def stop(message: str) -> NoReturn:
 
 @contextlib.contextmanager
 def port_5000(subject: SubjectLink) -> Iterator[Optional[Path]]:
-    """Yield where to serve: the sandbox relay's socket, or port 5000.
+    """Yield the folder whose socket a run's port 5000 leads to, or None.
 
-    Without a sandbox the machine's own port 5000 is used, one grading at
-    a time.
+    In a sandbox each run has a port 5000 of its own, led to a socket in a
+    folder that only that run sees; without one the machine's own port
+    5000 is used, one grading at a time.
     """
     if subject.isolated:
-        yield subject.scratch / "e2e.sock"
+        folder = subject.service_folder()
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(str(folder), ignore_errors=True)
         return
     with open(str(PORT_LOCK), "a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -61,7 +68,7 @@ def port_5000(subject: SubjectLink) -> Iterator[Optional[Path]]:
 
 
 def run_everywhere(subject: SubjectLink,
-                   fresh: Callable[[], Submission]
+                   fresh: Callable[..., Submission]
                    ) -> Dict[Optional[str], Union[MainOutcome, str]]:
     """Run main.py against every service, in a random order, once."""
     key = "{}:{}".format(subject.scratch, subject.control_fd)
@@ -75,18 +82,21 @@ def run_everywhere(subject: SubjectLink,
         if stopped:
             runs[service] = stopped
             continue
-        child = fresh()
         try:
-            child.module("main")
-        except pytest.fail.Exception as failure:
-            stopped = str(failure.msg)
-            runs[service] = stopped
-            continue
-        try:
-            with port_5000(subject) as address, e2e_services.serving(
-                    e2e_services.make_service(service),
-                    child.workdir / "service.log", address):
-                outcome = child.run_main(e2e_services.TIME_LIMIT)
+            with port_5000(subject) as folder:
+                child = fresh(folder)
+                try:
+                    child.module("main")
+                except pytest.fail.Exception as failure:
+                    stopped = str(failure.msg)
+                    runs[service] = stopped
+                    continue
+                # The service's log is the judge's: the run cannot reach it.
+                with e2e_services.serving(
+                        e2e_services.make_service(service),
+                        service_log(subject),
+                        folder / "e2e.sock" if folder else None):
+                    outcome = child.run_main(e2e_services.TIME_LIMIT)
         except e2e_services.ServiceError as error:
             stopped = str(error)
             runs[service] = stopped
@@ -106,6 +116,14 @@ def run_everywhere(subject: SubjectLink,
     return runs
 
 
+def service_log(subject: SubjectLink) -> Path:
+    """Return a new file of the judge's own folder for a service's log."""
+    descriptor, name = tempfile.mkstemp(prefix="service-", suffix=".log",
+                                        dir=str(subject.judge))
+    os.close(descriptor)
+    return Path(name)
+
+
 def describe(service: Optional[str]) -> str:
     """Name a service in words."""
     if service is None:
@@ -113,7 +131,7 @@ def describe(service: Optional[str]) -> str:
     return "a service whose " + e2e_services.BREAKS[service].what
 
 
-def outcome_against(subject: SubjectLink, fresh: Callable[[], Submission],
+def outcome_against(subject: SubjectLink, fresh: Callable[..., Submission],
                     service: Optional[str]) -> MainOutcome:
     """Return main.py's outcome against a service, or fail saying why not."""
     found = run_everywhere(subject, fresh)[service]

@@ -3,14 +3,13 @@
 
 The end-to-end step runs main.py against services the judge serves on a
 Unix socket outside the sandbox. main.py speaks HTTP to localhost:5000, so
-a process of the sandbox, started before any student code, listens there
-and copies bytes both ways. It decides nothing: it only carries bytes.
+a process of the run, started before any student code and confined like
+it, listens there and copies bytes both ways. It decides nothing: it only
+carries bytes.
 """
-import os
 import selectors
 import socket
 import socketserver
-import sys
 from typing import Any
 
 PORT = 5000
@@ -50,24 +49,14 @@ class _Server(socketserver.ThreadingMixIn, socketserver.TCPServer):
         super().__init__(address, _Forward)
 
 
-def start(target: str) -> int:
-    """Fork the relay: 127.0.0.1:5000 and [::1]:5000 to target; its pid."""
-    pid = os.fork()
-    if pid:
-        return pid
+def serve(target: str) -> None:
+    """Forward 127.0.0.1:5000 and [::1]:5000 to target until killed."""
+    servers = [_Server(("127.0.0.1", PORT), target, socket.AF_INET)]
     try:
-        servers = [_Server(("127.0.0.1", PORT), target, socket.AF_INET)]
-        try:
-            servers.append(_Server(("::1", PORT), target, socket.AF_INET6))
-        except OSError:
-            pass  # no IPv6 loopback here
-        import threading
-        for server in servers[1:]:
-            threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers[0].serve_forever()
-    except BaseException:  # the relay ends; main.py then finds no service
-        pass
-    finally:
-        sys.stdout.flush()
-        os._exit(0)
-    return 0  # never reached: the relay has exited
+        servers.append(_Server(("::1", PORT), target, socket.AF_INET6))
+    except OSError:
+        pass  # no IPv6 loopback here
+    import threading
+    for server in servers[1:]:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    servers[0].serve_forever()

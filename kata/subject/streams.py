@@ -6,13 +6,15 @@ it lives here because the sandbox sees only this package.
 """
 import os
 import sys
+from typing import Union
 
 
-def redirect(path: str, append: bool = False) -> None:
+def redirect(path: Union[str, int], append: bool = False) -> None:
     """Send stdout and stderr to path (line-buffered), stdin from nowhere.
 
-    The Python streams are replaced too: the process may run under
-    something (pytest, a progress bar) that replaced them.
+    path may be an open descriptor instead, which stays open. The Python
+    streams are replaced too: the process may run under something (pytest,
+    a progress bar) that replaced them.
     """
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -21,7 +23,8 @@ def redirect(path: str, append: bool = False) -> None:
             pass
     mode = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append
                                        else os.O_TRUNC)
-    output = os.open(path, mode, 0o600)
+    output = os.dup(path) if isinstance(path, int) else \
+        os.open(path, mode, 0o600)
     nothing = os.open(os.devnull, os.O_RDONLY)
     os.dup2(nothing, 0)
     os.dup2(output, 1)

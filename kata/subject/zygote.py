@@ -3,12 +3,18 @@
 
 The judge sends ``["spawn", options]`` on the control channel, with two
 descriptors: the test's channel and a *lifeline*. The zygote forks a child
-that serves the test on its channel (``serve.py``). When the judge closes
-the lifeline (the test is over, or the judge was killed), the zygote kills
-that child and everything it started. When the control channel closes, the
-zygote ends, and with it the sandbox.
+that serves the test on its channel (``serve.py``). In the sandbox the
+child is first sealed (``seal.py``): namespaces and file systems of its
+own, then no capabilities and the seccomp filter. Before any student code
+it hands the judge a descriptor of its working folder, the only way the
+judge reaches what the test wrote. When the judge closes the lifeline (the
+test is over, or the judge was killed), the zygote kills that child and
+everything it started. When the control channel closes, the zygote ends,
+and with it the sandbox.
 
-Usage: ``python -m subject.zygote CONTROL_FD`` inside the sandbox.
+Usage: ``python -m subject.zygote CONTROL_FD [seal [FILTER_FD]]``; with
+``seal`` (in the sandbox) every child is sealed, under the seccomp program
+FILTER_FD when there is one.
 """
 import gc
 import os
@@ -19,11 +25,12 @@ import sys
 from pathlib import Path
 from typing import Any, Collection, Dict, List
 
-from . import relay, streams, wire
+from . import relay, seal, streams, wire
 
 PR_SET_CHILD_SUBREAPER = 36
-# Children of the zygote that no test owns and that must live on: the relay.
-KEEP: List[int] = []
+# Holds the seccomp program of the tests' children (empty where there is no
+# seccomp) when they are sealed; nothing where there is no sandbox.
+FILTER: List[bytes] = []
 
 
 def preload() -> None:
@@ -74,24 +81,106 @@ def child(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
         for fd in keep_closed:
             os.close(fd)
         os.setpgid(0, 0)
-        subreaper()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        os.chdir(str(options["cwd"]))
-        streams.redirect("output.txt", append=True)
-        if options.get("fast_bcrypt", True):
-            fast_bcrypt()
-        from . import serve
-        if options.get("code"):
-            serve.SUBMISSION = Path(str(options["code"]))
-        sys.path.insert(0, str(serve.SUBMISSION))
-        sys.dont_write_bytecode = True
-        serve.serve(channel_fd)
+        if FILTER:
+            code = sealed(options, channel_fd)
+        else:
+            os.chdir(str(options["cwd"]))
+            hand_over_workdir(channel_fd, os.open(".", os.O_RDONLY
+                                                  | os.O_DIRECTORY))
+            serve_test(options, channel_fd)
     except BaseException:  # the child ends; the judge sees a closed channel
         import traceback
         traceback.print_exc()
         code = 70
     finally:
         os._exit(code)
+
+
+def sealed(options: Dict[str, Any], channel_fd: int) -> int:
+    """Run a test in namespaces of its own; return how it ended.
+
+    This process stays outside them, waiting: the first process inside is
+    the run's init, which builds its file systems and forks the process
+    that serves the test.
+    """
+    seal.unshare()
+    pid = os.fork()
+    if pid == 0:
+        code = 70
+        try:
+            code = init(options, channel_fd)
+        except BaseException:  # the run cannot be sealed: it does not run
+            import traceback
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    os.close(channel_fd)
+    _, status = os.waitpid(pid, 0)
+    return os.waitstatus_to_exitcode(status) & 0xFF
+
+
+def init(options: Dict[str, Any], channel_fd: int) -> int:
+    """Be the first process of a sealed run; return the test's exit code.
+
+    Killing this process ends every process of the run.
+    """
+    hand_over_workdir(channel_fd, seal.build(options))
+    if options.get("service"):
+        if os.fork() == 0:
+            confined_relay()
+    server = os.fork()
+    if server == 0:
+        code = 70
+        try:
+            seal.confine(FILTER[0])
+            os.chdir(seal.SCRATCH)
+            serve_test(options, channel_fd)
+        finally:
+            os._exit(code)
+    os.close(channel_fd)
+    seal.hide()
+    seal.confine(FILTER[0])
+    while True:
+        try:
+            pid, status = os.waitpid(-1, 0)
+        except ChildProcessError:
+            return 70
+        if pid == server:
+            return os.waitstatus_to_exitcode(status) & 0xFF
+
+
+def confined_relay() -> None:
+    """Serve the run's port 5000 as the relay, confined; never return."""
+    try:
+        seal.confine(FILTER[0])
+        relay.serve(seal.SERVICE_SOCKET)
+    finally:
+        os._exit(0)
+
+
+def hand_over_workdir(channel_fd: int, workdir: int) -> None:
+    """Send the judge the run's working folder, then forget it."""
+    sock = socket.socket(fileno=os.dup(channel_fd))
+    try:
+        wire.Channel(sock).send(["workdir"], [workdir])
+    finally:
+        sock.close()
+        os.close(workdir)
+
+
+def serve_test(options: Dict[str, Any], channel_fd: int) -> None:
+    """Serve one test's requests in the current folder until it ends."""
+    subreaper()
+    streams.redirect("output.txt", append=True)
+    if options.get("fast_bcrypt", True):
+        fast_bcrypt()
+    from . import serve
+    if options.get("code") and not FILTER:
+        serve.SUBMISSION = Path(str(options["code"]))
+    sys.path.insert(0, str(serve.SUBMISSION))
+    sys.dont_write_bytecode = True
+    serve.serve(channel_fd)
 
 
 def kill_group(pid: int) -> None:
@@ -155,7 +244,7 @@ def run(control_fd: int) -> None:
                 except ChildProcessError:
                     pass
                 os.close(fd)
-                kill_strays([*lifelines.values(), *KEEP])
+                kill_strays(list(lifelines.values()))
                 reap()
         if control.sock.fileno() not in ready:
             continue
@@ -186,9 +275,13 @@ def run(control_fd: int) -> None:
 def main() -> None:
     """Start the zygote on the control descriptor named on the command line."""
     control_fd = int(sys.argv[1])
+    if sys.argv[2:3] == ["seal"]:
+        program = b""
+        if len(sys.argv) > 3:
+            with open(int(sys.argv[3]), "rb") as stream:
+                program = stream.read()
+        FILTER.append(program)
     preload()
-    if len(sys.argv) > 2:
-        KEEP.append(relay.start(sys.argv[2]))
     subreaper()
     run(control_fd)
 
