@@ -3,7 +3,9 @@
 
 Two manifests in sha256sum's format ("hash  path", a line per file) are
 kept. The committed one, kata/MANIFEST.sha256, covers the shipped tree:
-tests/, kata/, pytest.ini, requirements.txt and checker.sh. The second,
+tests/, kata/ (the starter files in kata/starter/ among it), solution/ (the
+reference every step's own code is spliced into), pytest.ini,
+requirements.txt and checker.sh. The second,
 kata-libraries.sha256 in the virtual environment, covers the Python files
 and shared objects of the pinned distributions; checker.sh writes it right
 after it builds .venv/. At grading time both are compared with what is on
@@ -27,9 +29,15 @@ from kata.steps import REPO_ROOT
 MANIFEST = "kata/MANIFEST.sha256"
 LIBRARIES_MANIFEST = "kata-libraries.sha256"
 # What of the tree grading depends on: folders walked whole, single files.
-TREE_FOLDERS = ("kata", "tests")
+TREE_FOLDERS = ("kata", "solution", "tests")
 TREE_FILES = ("checker.sh", "pytest.ini", "requirements.txt")
 SKIPPED_FOLDERS = ("__pycache__",)
+# Files that running the reference by hand leaves behind (its database):
+# they are not part of it, and no splice reads them.
+SKIPPED_FILES = ("a.db",)
+# What the splice and a new workspace read besides the specs: the reference
+# solution and the starter files.
+REFERENCE_FOLDERS = ("solution", "kata/starter")
 # What of an installed distribution is fingerprinted: its code.
 LIBRARY_SUFFIXES = (".py", ".so")
 WRITE_COMMAND = "python -m kata.manifest --write"
@@ -59,7 +67,7 @@ def _tree_paths(root: Path) -> Iterator[str]:
             relative = Path(place).relative_to(root).as_posix()
             for name in sorted(files):
                 path = "{}/{}".format(relative, name)
-                if path != MANIFEST:
+                if path != MANIFEST and name not in SKIPPED_FILES:
                     yield path
 
 
@@ -210,6 +218,35 @@ def tree_tampering(root: Path = REPO_ROOT) -> Dict[str, str]:
     if recorded is None:
         return {MANIFEST: "missing"}
     return compare(recorded, tree_hashes(root))
+
+
+def reference_intact(root: Path = REPO_ROOT) -> Optional[str]:
+    """Return why the reference solution or the starter is not as shipped.
+
+    None means that every file of solution/ and kata/starter/ has the hash
+    the committed manifest records, and that no file was added or removed
+    there. Otherwise the result is one sentence naming what differs (or
+    saying that the manifest itself cannot be read): the grading should
+    then refuse to splice a student's code into that reference, since every
+    verdict drawn from it would be wrong.
+    """
+    recorded = read(root / MANIFEST)
+    if recorded is None:
+        return "the reference cannot be checked: {} is missing or " \
+            "unreadable".format(MANIFEST)
+    prefixes = tuple(folder + "/" for folder in REFERENCE_FOLDERS)
+    actual = {path: digest for path, digest in tree_hashes(root).items()
+              if path.startswith(prefixes)}
+    expected = {path: digest for path, digest in recorded.items()
+                if path.startswith(prefixes)}
+    if not expected:
+        return "the reference cannot be checked: {} records no file of " \
+            "{}".format(MANIFEST, " or ".join(REFERENCE_FOLDERS))
+    differences = compare(expected, actual)
+    if not differences:
+        return None
+    return "the reference code the steps are spliced into was modified: " \
+        + describe(differences)
 
 
 def library_tampering(root: Path = REPO_ROOT,

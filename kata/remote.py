@@ -5,10 +5,12 @@ A spec holds ``Remote`` proxies, never the student's objects: reading an
 attribute, calling, indexing or iterating one sends a request to the
 subject's child for the test, and the answer comes back as plain data or as
 another proxy. An exception raised in the subject comes back as a
-``RemoteError`` that names its classes, so ``error.is_a(ValueError)`` holds
-for a subclass of ValueError too. Nothing the subject sends is unpickled,
-imported or evaluated here; a malformed, oversized or late answer raises a
-``SubjectBroke`` whose message a student can read.
+``RemoteError`` that names its classes and lists the judged classes
+(``wire.JUDGED_CLASSES``) it really is an instance of, so
+``error.is_a(ValueError)`` holds for a subclass of ValueError too, and not
+for a class that only calls itself ValueError. Nothing the subject sends is
+unpickled, imported or evaluated here; a malformed, oversized or late
+answer raises a ``SubjectBroke`` whose message a student can read.
 """
 import json
 import os
@@ -18,7 +20,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Sequence, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 
 from kata.subject import wire
@@ -56,18 +58,22 @@ class RemoteError(Exception):
 
     def __init__(self, types: Sequence[str], message: str,
                  where: Optional[str],
-                 raised_in: Optional[str] = None) -> None:
+                 raised_in: Optional[str] = None,
+                 instance_of: Sequence[str] = ()) -> None:
         """Keep the qualified names of its classes, its message and places.
 
         ``where`` is the student's line to look at, in the file the call
         entered the submission by; ``raised_in`` is the line that raised,
         when it is in another file (see ``kata/subject/serve.py``).
+        ``instance_of`` names the judged classes the subject found the
+        error to be an instance of; ``types`` are only for messages.
         """
         super().__init__(message)
         self.types = tuple(types)
         self.message = message
         self.where = where
         self.raised_in = raised_in
+        self.instance_of = frozenset(instance_of)
 
     @property
     def name(self) -> str:
@@ -75,8 +81,24 @@ class RemoteError(Exception):
         return self.types[0].rsplit(".", 1)[-1] if self.types else "?"
 
     def is_a(self, kind: type) -> bool:
-        """Tell whether the exception is an instance of kind (by name)."""
-        return qualified_name(kind) in self.types
+        """Tell whether the exception is an instance of kind.
+
+        The answer comes from the subject's test against the real class
+        objects it captured before student code ran, never from the names
+        the error's classes give themselves: a class named
+        ``builtins.ValueError`` is not a ValueError. A subject that patches
+        its own serving code can still lie (it runs among student code);
+        the sandbox contains that, this does not. Asking about a class
+        outside ``wire.JUDGED_CLASSES`` is a mistake of the spec and raises
+        LookupError, since nothing but names would answer it.
+        """
+        name = qualified_name(kind)
+        if _judged().get(name) is not kind:
+            raise LookupError(
+                "{} is not among the classes the subject tests errors "
+                "against; add it to JUDGED_CLASSES in kata/subject/wire.py"
+                .format(name))
+        return name in self.instance_of
 
     def describe(self, limit: int = 0) -> str:
         """Return 'Type: message (at a.py:1, raised in b.py:2)'.
@@ -86,7 +108,13 @@ class RemoteError(Exception):
         message = self.message
         if limit and len(message) > limit:
             message = message[:limit - 3] + "..."
-        text = "{}: {}".format(self.name, message) if message else self.name
+        name = self.name
+        if self.instance_of and self.types and \
+                self.types[0] in _judged() and \
+                self.types[0] not in self.instance_of:
+            name += " (a class of its own that takes the name {})".format(
+                self.types[0])
+        text = "{}: {}".format(name, message) if message else name
         return text + wire.place_text(self.where, self.raised_in)
 
     def __str__(self) -> str:
@@ -99,11 +127,29 @@ def qualified_name(kind: type) -> str:
     return "{}.{}".format(kind.__module__, kind.__qualname__)
 
 
+_JUDGED: Dict[str, type] = {}
+
+
+def _judged() -> Dict[str, type]:
+    """Return the judge's own table of the judged classes (made once)."""
+    if not _JUDGED:
+        _JUDGED.update(wire.judged_classes())
+    return _JUDGED
+
+
 def _valid_error(payload: Any) -> bool:
-    """Tell whether an error record has the expected shape."""
+    """Tell whether an error record has the expected shape.
+
+    ``instance_of`` may be missing (nothing is vouched for), but when
+    present it must be a list of names.
+    """
+    vouched = payload.get("instance_of", []) \
+        if isinstance(payload, dict) else None
     return (isinstance(payload, dict) and
             isinstance(payload.get("types"), list) and
             all(type(name) is str for name in payload["types"]) and
+            isinstance(vouched, list) and
+            all(type(name) is str for name in vouched) and
             type(payload.get("message")) is str and
             all(payload.get(place) is None or type(payload[place]) is str
                 for place in ("where", "raised_in")))
@@ -178,7 +224,8 @@ class Connection:
             if kind == "raised" and _valid_error(payload):
                 raise RemoteError(payload["types"], payload["message"],
                                   payload.get("where"),
-                                  payload.get("raised_in"))
+                                  payload.get("raised_in"),
+                                  payload.get("instance_of", []))
             if kind == "failed" and isinstance(payload, dict) and \
                     type(payload.get("kind")) is str and \
                     type(payload.get("text")) is str:

@@ -76,11 +76,27 @@ ATTACKS: Dict[str, Attack] = {
     "memory-hog": Attack("resource", (0,), timeout=6 * TIMEOUT),
     "big-file": Attack("resource", (0,)),
     "setsid-sleeper": Attack("resource", (1,)),
+    "fake-value-error": Attack("forge", (5,)),
+    "adb-view-randomblob": Attack("reader", (1,)),
+    "adb-trigger": Attack("reader", (1,)),
+    "adb-many-rows": Attack("reader", (1,)),
+    "adb-huge-values": Attack("reader", (1,)),
+    "adb-many-columns": Attack("reader", (1,)),
 }
 FORGING = sorted(name for name, attack in ATTACKS.items()
                  if attack.kind == "forge")
 PROBES = sorted(name for name, attack in ATTACKS.items()
-                if attack.kind != "forge" and name != "setsid-sleeper")
+                if attack.kind in ("probe", "resource")
+                and name != "setsid-sleeper")
+# Attacks on the judge's reading of a.db (kind "reader"): the reason one
+# of their failed checks must give.
+READER_REASONS = {
+    "adb-view-randomblob": "users in a.db is a view, not a table",
+    "adb-trigger": "users in a.db is a trigger, not a table",
+    "adb-many-rows": "gives more than 10000 rows",
+    "adb-huge-values": "a.db cannot be read: string or blob too big",
+    "adb-many-columns": "too many columns on users",
+}
 # Probes that found a real hole: the test stays red-in-waiting (strict
 # xfail) until the sandbox is fixed; see the reason for what got through.
 HOLES: Dict[str, str] = {}
@@ -88,7 +104,7 @@ HOLES: Dict[str, str] = {}
 
 def sandbox_needed(name: str) -> bool:
     """Tell whether an attack's expectations hold only inside the sandbox."""
-    return ATTACKS[name].kind != "forge" or name in (
+    return ATTACKS[name].kind in ("probe", "resource") or name in (
         "forge-kill-zygote", "forge-channel-garbage")
 
 
@@ -367,3 +383,34 @@ def test_report_cannot_be_forged(workspace: Path) -> None:
         assert len(scores) == 1, scores
         assert scores[0].startswith("Score: 0/2 tasks passed"), scores
     assert "21/21" in result.text, "the forged text was not shown at all"
+
+
+@pytest.mark.parametrize("name", sorted(READER_REASONS))
+def test_hostile_database_costs_only_its_own_checks(
+        name: str, workspace: Path) -> None:
+    """A hostile a.db fails the checks that read it, with a reason.
+
+    The checks that do not read a.db still pass: the judge read the file
+    within its bounds and went on.
+    """
+    result = graded(name, workspace)
+    assert result.crashed is None, result.crashed
+    spec = [check for check in result.grade.checks if check.kind == "spec"]
+    failed = [check.message for check in spec if not check.passed]
+    assert any(READER_REASONS[name] in message for message in failed), \
+        failed
+    assert any(check.passed for check in spec), failed
+
+
+def test_a_borrowed_exception_name_is_no_value_error(
+        workspace: Path) -> None:
+    """A class that calls itself builtins.ValueError fails step 5."""
+    result = graded("fake-value-error", workspace)
+    assert result.crashed is None, result.crashed
+    failed = [check for check in result.grade.checks
+              if check.kind == "spec" and not check.passed]
+    duplicate = [check for check in failed
+                 if "duplicate_email_raises_value_error" in check.name]
+    assert duplicate, [check.name for check in failed]
+    assert "must raise ValueError" in duplicate[0].message, \
+        duplicate[0].message

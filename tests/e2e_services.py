@@ -9,7 +9,10 @@ status and output. This module provides:
   service (a dict of users, no database, no bcrypt). With ``broken=None`` it
   behaves as the task says; with a name from ``BREAKS`` exactly one
   end-point behaviour is wrong, in a way the prescribed ``__main__``
-  sequence of ``main.py`` can see.
+  sequence of ``main.py`` can see. It takes request bodies of at most
+  ``BODY_LIMIT`` bytes, all in memory: a longer body (with or without a
+  Content-Length) and any file upload are answered 413, and nothing is
+  ever spooled to disk.
 - ``serving(app, log, unix_socket)``: serves any WSGI application,
   single-threaded, from a forked child process of the judge, so that a
   crashing service cannot take the test down. In a sandbox it listens on a
@@ -32,7 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, NamedTuple, Optional, Tuple
 
-from flask import Flask, Response, abort, jsonify, redirect, request
+from flask import Flask, Request, Response, abort, jsonify, redirect, \
+    request
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.serving import BaseWSGIServer, make_server
 
 HOST = "127.0.0.1"
@@ -41,6 +46,9 @@ TIME_LIMIT = 20.0
 PORT_IN_USE = ("port 5000 is in use by another program; stop it and run "
                "again")
 TAIL_BYTES = 4000
+# The exercise's requests are small forms (an email, a password, a token);
+# 8 KB is many times what they need.
+BODY_LIMIT = 8 * 1024
 
 
 class Break(NamedTuple):
@@ -121,11 +129,41 @@ class ServiceError(Exception):
     """The service cannot be started (the port is taken, for example)."""
 
 
+class InMemoryRequest(Request):
+    """A request whose form parts are never written to a temporary file.
+
+    Werkzeug spools an uploaded file to disk once it is large; the service
+    needs no upload at all, so a file part is refused (413) before anything
+    of it is stored. Other form fields stay in memory, within BODY_LIMIT.
+    """
+
+    def _load_form_data(self) -> None:
+        """Read the body into memory, up to the cap, then parse the form.
+
+        Werkzeug cuts a body without a Content-Length (chunked) at the
+        cap silently, and the form would be parsed from its first part: a
+        body that reaches the cap is refused (413) instead.
+        """
+        if len(self.get_data(cache=True)) >= BODY_LIMIT:
+            raise RequestEntityTooLarge()
+        super()._load_form_data()
+
+    def _get_file_stream(self, total_content_length: Optional[int],
+                         content_type: Optional[str],
+                         filename: Optional[str] = None,
+                         content_length: Optional[int] = None) -> Any:
+        """Refuse to store an uploaded file anywhere."""
+        raise RequestEntityTooLarge("the service takes no file uploads")
+
+
 def make_service(broken: Optional[str] = None) -> Flask:
     """Return an in-memory service, right or with one break of BREAKS."""
     if broken is not None and broken not in BREAKS:
         raise KeyError("no break is named {!r}".format(broken))
     app = Flask(__name__)
+    app.request_class = InMemoryRequest
+    app.config.update(MAX_CONTENT_LENGTH=BODY_LIMIT,
+                      MAX_FORM_MEMORY_SIZE=BODY_LIMIT, MAX_FORM_PARTS=16)
     users: Dict[str, Dict[str, Optional[str]]] = {}
     state = {"broken": broken}
 

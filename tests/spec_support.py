@@ -29,6 +29,27 @@ from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
 
 MESSAGE_LIMIT = 700
 DATABASE_LIMIT = 16 * 1024 * 1024
+# The judge's reading of a.db, which the submission wrote: bounds far above
+# what the exercise's users table needs (five short columns, a few rows).
+DATABASE_ROWS = 10000
+DATABASE_BYTES = 16 * 1024 * 1024
+DATABASE_SECONDS = 5.0
+DATABASE_STEPS = 50 * 1000 * 1000
+PROGRESS_EVERY = 1000
+DATABASE_HEAP = 256 * 1024 * 1024
+SQLITE_LIMITS = (
+    ("SQLITE_LIMIT_LENGTH", 64 * 1024),
+    ("SQLITE_LIMIT_SQL_LENGTH", 64 * 1024),
+    ("SQLITE_LIMIT_COLUMN", 64),
+    ("SQLITE_LIMIT_EXPR_DEPTH", 64),
+    ("SQLITE_LIMIT_COMPOUND_SELECT", 8),
+    ("SQLITE_LIMIT_FUNCTION_ARG", 8),
+    ("SQLITE_LIMIT_ATTACHED", 0),
+    ("SQLITE_LIMIT_LIKE_PATTERN_LENGTH", 1000),
+    ("SQLITE_LIMIT_VARIABLE_NUMBER", 32),
+    ("SQLITE_LIMIT_TRIGGER_DEPTH", 1),
+    ("SQLITE_LIMIT_WORKER_THREADS", 0),
+)
 OUTPUT_LIMIT = 1024 * 1024
 TAIL_BYTES = 4000
 IMPORT_SECONDS = 10.0
@@ -444,8 +465,12 @@ class Submission:
                                "a malformed error record")
         places = [error.get(place) if isinstance(error.get(place), str)
                   else None for place in ("where", "raised_in")]
+        vouched = error.get("instance_of")
         return RemoteError([str(name) for name in error["types"]],
-                           str(error.get("message", "")), *places)
+                           str(error.get("message", "")), *places,
+                           instance_of=[name for name in vouched
+                                        if type(name) is str]
+                           if isinstance(vouched, list) else ())
 
     def signature(self, function: Remote) -> Optional[List[Tuple[str, str]]]:
         """Return a function's parameters as (name, kind), or None."""
@@ -492,6 +517,8 @@ class Submission:
 
         Reads through the student's own session would hide a missing
         commit; a copy keeps SQLite from writing where the subject points.
+        The file is the submission's, so it is read as hostile data: see
+        guard_database. Whatever goes wrong fails the test with a reason.
         """
         content = self.database()
         if content is None:
@@ -500,9 +527,15 @@ class Submission:
         with tempfile.TemporaryDirectory(prefix="kata-db-") as folder:
             copy = Path(folder) / "a.db"
             copy.write_bytes(content)
+            del content
             connection = sqlite3.connect(
                 "file:{}?mode=ro&immutable=1".format(copy), uri=True)
             try:
+                with _database_errors():
+                    guard_database(connection)
+                    problem = users_table_problem(connection)
+                if problem:
+                    pytest.fail(problem, pytrace=False)
                 yield connection
             finally:
                 connection.close()
@@ -514,12 +547,10 @@ class Submission:
                 pytest.fail("no a.db was created in the working directory: "
                             "DB() must open the SQLite file a.db",
                             pytrace=False)
-            try:
-                return connection.execute(query, tuple(parameters)) \
-                    .fetchall()
-            except sqlite3.Error as error:
-                pytest.fail("a.db cannot be read: {}".format(error),
-                            pytrace=False)
+            with _database_errors():
+                return bounded_rows(connection.execute(
+                    query, tuple(parameters)))
+        return []  # never reached: pytest.fail raises
 
     def stored_user(self, email: str) -> Optional[Dict[str, Any]]:
         """Return the committed row of the user with that email, or None."""
@@ -527,13 +558,119 @@ class Submission:
             if connection is None:
                 return None
             connection.row_factory = sqlite3.Row
-            try:
-                row = connection.execute(
-                    "SELECT * FROM users WHERE email = ?", (email,)).fetchone()
-            except sqlite3.Error as error:
-                pytest.fail("a.db cannot be read: {}".format(error),
-                            pytrace=False)
-            return dict(row) if row is not None else None
+            with _database_errors():
+                rows = bounded_rows(connection.execute(
+                    "SELECT * FROM users WHERE email = ?", (email,)),
+                    limit=1)
+            return dict(rows[0]) if rows else None
+        return None  # never reached: pytest.fail raises
+
+
+class DatabaseRefused(Exception):
+    """Reading a.db went past one of the judge's bounds, said in words."""
+
+
+def guard_database(connection: sqlite3.Connection) -> None:
+    """Bound what reading a.db may cost the judge.
+
+    SQLite's own limits (value length, columns, statement length, depth,
+    ...) are set far above what the users table needs; a progress handler
+    interrupts a statement after DATABASE_SECONDS or DATABASE_STEPS
+    virtual machine steps; the schema is not trusted (no function with
+    side effects in a view, trigger or generated column); temporary data
+    stays in memory, never in a file of the host, and SQLite's memory in
+    this process is capped at DATABASE_HEAP (this judge reads nothing else
+    with SQLite). A limit that this Python cannot set is left as it is.
+    """
+    setlimit = getattr(connection, "setlimit", None)
+    if setlimit is not None:
+        for name, value in SQLITE_LIMITS:
+            category = getattr(sqlite3, name, None)
+            if category is not None:
+                setlimit(category, value)
+    for pragma in ("trusted_schema = OFF", "query_only = ON",
+                   "temp_store = MEMORY", "cache_size = -4096",
+                   "mmap_size = 0",
+                   "hard_heap_limit = {}".format(DATABASE_HEAP)):
+        connection.execute("PRAGMA " + pragma).fetchall()
+    deadline = time.monotonic() + DATABASE_SECONDS
+    steps = [0]
+
+    def over_budget() -> int:
+        """Return non-zero, which interrupts SQLite, once over budget."""
+        steps[0] += PROGRESS_EVERY
+        return int(steps[0] > DATABASE_STEPS or time.monotonic() > deadline)
+
+    connection.set_progress_handler(over_budget, PROGRESS_EVERY)
+
+
+def users_table_problem(connection: sqlite3.Connection) -> Optional[str]:
+    """Say why users in a.db is not a plain table, or return None.
+
+    A view, a virtual table or a trigger computes what it shows, which can
+    be anything; the judge reads only what a table stores. A database
+    without any users is left to the query, which then fails saying so.
+    """
+    kinds = {}
+    for kind, sql in bounded_rows(connection.execute(
+            "SELECT type, sql FROM sqlite_master WHERE name = 'users' "
+            "COLLATE NOCASE"), limit=8):
+        if kind == "table" and isinstance(sql, str) and re.match(
+                r"\s*CREATE\s+VIRTUAL\s", sql, re.I):
+            kind = "virtual table"
+        kinds[str(kind)] = True
+    if not kinds or "table" in kinds:
+        return None
+    kind = sorted(kinds)[0]
+    article = "an" if kind[0] in "aeiou" else "a"
+    return "users in a.db is {} {}, not a table: the users must be " \
+        "stored in a table".format(article, kind)
+
+
+def bounded_rows(cursor: sqlite3.Cursor,
+                 limit: int = DATABASE_ROWS) -> List[Any]:
+    """Return the rows of a cursor, one at a time, within the judge's bounds.
+
+    More than limit rows, or more than DATABASE_BYTES of values in all,
+    raises DatabaseRefused: the exercise never needs that much.
+    """
+    rows: List[Any] = []
+    size = 0
+    while True:
+        row = cursor.fetchone()
+        if row is None:
+            return rows
+        if len(rows) >= limit:
+            if limit == 1:
+                return rows
+            raise DatabaseRefused("a query of users gives more than {} "
+                                  "rows".format(limit))
+        size += sum(len(value) if isinstance(value, (str, bytes)) else 8
+                    for value in tuple(row))
+        if size > DATABASE_BYTES:
+            raise DatabaseRefused("its values add up to more than {} "
+                                  "MB".format(DATABASE_BYTES >> 20))
+        rows.append(row)
+
+
+@contextlib.contextmanager
+def _database_errors() -> Iterator[None]:
+    """Turn any failure to read a.db into a failed test with its reason."""
+    try:
+        yield
+    except DatabaseRefused as refusal:
+        pytest.fail("a.db cannot be read: {}".format(refusal),
+                    pytrace=False)
+    except sqlite3.OperationalError as error:
+        if "interrupt" in str(error):
+            pytest.fail("a.db cannot be read: reading it took longer than "
+                        "the judge allows ({:.0f} s)".format(
+                            DATABASE_SECONDS), pytrace=False)
+        pytest.fail("a.db cannot be read: {}".format(error), pytrace=False)
+    except (sqlite3.Error, MemoryError, OverflowError,
+            ValueError) as error:
+        pytest.fail("a.db cannot be read: {}".format(
+            str(error) or type(error).__name__), pytrace=False)
 
 
 def describe_exception(error: BaseException, root: Path = Path(".")) -> str:

@@ -26,6 +26,11 @@ INT_RANGE = (-(2 ** 63), 2 ** 64 - 1)
 PLAIN = (type(None), bool, int, float, str, bytes)
 # Library objects a spec may ask for by name (to build SQL, for instance).
 LIBRARY = {"sqlalchemy.schema.CreateTable"}
+# The real exception classes a spec may ask about, captured when the zygote
+# imports this module, before any student code runs (see error_record).
+JUDGED = wire.judged_classes()
+_is_subclass = issubclass
+_type_of = type
 
 
 class Refused(Exception):
@@ -209,10 +214,30 @@ def message_of(error: BaseException) -> str:
     return text
 
 
+def instance_of(error: BaseException) -> List[str]:
+    """Return the names of the JUDGED classes the error really belongs to.
+
+    The test is the one an ``except`` clause makes: the error's own type
+    (``type()``, which no attribute can disguise) against the class objects
+    captured before student code ran, so a class that merely calls itself
+    ``builtins.ValueError`` is no ValueError here. This runs among student
+    code, though: a submission that patches this module, or the table, can
+    still make it lie, which only the sandbox around it contains.
+    """
+    kind = _type_of(error)
+    return [name for name, judged in JUDGED.items()
+            if _is_subclass(kind, judged)]
+
+
 def error_record(error: BaseException) -> Dict[str, Any]:
-    """Describe an exception as data: its classes, message and places."""
+    """Describe an exception as data: its classes, message and places.
+
+    ``types`` are the names its classes give themselves, for messages;
+    ``instance_of`` is what the judge decides by (see instance_of).
+    """
     where, raised_in = places(error)
     return {"types": [_qualified(cls) for cls in type(error).__mro__][:32],
+            "instance_of": instance_of(error),
             "message": message_of(error),
             "where": where, "raised_in": raised_in}
 
@@ -475,6 +500,7 @@ class Subject:
         except SystemExit as error:
             if error.code not in (None, 0):
                 return {"types": ["builtins.SystemExit"],
+                        "instance_of": instance_of(error),
                         "message": _text(error.code, repr), "where": None}
         except ServerStartedAtImport as error:
             return {"types": ["kata.ServerStarted"], "message": str(error),

@@ -10,9 +10,11 @@ record. Decoding never runs code: MessagePack has no constructor calls, the
 extension codes are checked here, and sizes and depth are capped.
 """
 import array
+import importlib
 import select
 import socket
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, NamedTuple, Optional, \
+    Sequence, Tuple
 
 import msgpack
 
@@ -25,6 +27,28 @@ TYPE_CODE = 2
 # Builtin types that travel by name, so that ``python_type is int`` holds.
 BUILTIN_TYPES = {kind.__name__: kind for kind in (
     int, str, bytes, float, bool, list, dict, tuple, type(None))}
+# The exception classes a spec may ask an error about (RemoteError.is_a),
+# by where they are imported from. Both ends resolve them to the real
+# classes (judged_classes); the subject's error records list those an
+# error really is an instance of, so a class that only takes one's name
+# is not taken for it.
+JUDGED_CLASSES = (
+    "builtins.BaseException", "builtins.Exception",
+    "builtins.ArithmeticError", "builtins.AssertionError",
+    "builtins.AttributeError", "builtins.IndexError", "builtins.KeyError",
+    "builtins.LookupError", "builtins.NameError",
+    "builtins.NotImplementedError", "builtins.OSError",
+    "builtins.RecursionError", "builtins.RuntimeError",
+    "builtins.StopIteration", "builtins.SystemExit", "builtins.TypeError",
+    "builtins.UnicodeError", "builtins.ValueError",
+    "builtins.ZeroDivisionError",
+    "sqlalchemy.exc.SQLAlchemyError", "sqlalchemy.exc.InvalidRequestError",
+    "sqlalchemy.exc.IntegrityError", "sqlalchemy.exc.StatementError",
+    "sqlalchemy.orm.exc.NoResultFound",
+    "sqlalchemy.orm.exc.MultipleResultsFound",
+    "werkzeug.exceptions.HTTPException", "werkzeug.exceptions.NotFound",
+    "werkzeug.exceptions.MethodNotAllowed",
+)
 
 
 class ProtocolError(Exception):
@@ -78,6 +102,25 @@ def _judge_ext(code: int, data: bytes) -> Any:
             and type(fields[2]) is bool and type(fields[3]) is bool):
         raise ProtocolError("a malformed handle was sent")
     return Handle(fields[0], tuple(fields[1]), fields[2], fields[3])
+
+
+def judged_classes() -> Dict[str, type]:
+    """Return the real classes of JUDGED_CLASSES, by module.QualifiedName.
+
+    The key is the name the class itself carried when this ran, which is
+    the name the judge computes for the class a spec holds (with the same
+    libraries, the same text). A class that cannot be imported is left out.
+    """
+    table: Dict[str, type] = {}
+    for dotted in JUDGED_CLASSES:
+        module_name, name = dotted.rsplit(".", 1)
+        try:
+            kind = getattr(importlib.import_module(module_name), name)
+        except (ImportError, AttributeError):
+            continue
+        if isinstance(kind, type) and issubclass(kind, BaseException):
+            table["{}.{}".format(kind.__module__, kind.__qualname__)] = kind
+    return table
 
 
 def encode(message: Any, default: Optional[Callable[[Any], Any]] = None

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""The manifest covers the reference solution and the starter files.
+
+Every step's own code is spliced into solution/, and a new workspace and
+the splice read kata/starter/: a change there changes verdicts, so it is
+reported like any other tampering, and ``reference_intact`` says why the
+reference cannot be trusted before anything is spliced into it.
+"""
+import shutil
+from pathlib import Path
+
+from kata import manifest
+from kata.steps import REPO_ROOT
+
+
+def copy_tree(destination: Path) -> Path:
+    """Copy what the manifest covers, with a manifest of the copy's own."""
+    ignore = shutil.ignore_patterns(*manifest.SKIPPED_FOLDERS)
+    for folder in manifest.TREE_FOLDERS:
+        shutil.copytree(str(REPO_ROOT / folder), str(destination / folder),
+                        ignore=ignore)
+    for name in manifest.TREE_FILES:
+        shutil.copy2(str(REPO_ROOT / name), str(destination / name))
+    manifest.write(destination / manifest.MANIFEST,
+                   manifest.tree_hashes(destination))
+    return destination
+
+
+def test_the_committed_manifest_covers_the_reference() -> None:
+    """Every file of solution/ and kata/starter/ has a recorded hash."""
+    recorded = manifest.read(REPO_ROOT / manifest.MANIFEST) or {}
+    for folder in ("solution", "kata/starter"):
+        files = [path.relative_to(REPO_ROOT).as_posix()
+                 for path in sorted((REPO_ROOT / folder).iterdir())
+                 if path.is_file() and path.name not in
+                 manifest.SKIPPED_FILES]
+        assert files and all(path in recorded for path in files), folder
+
+
+def test_an_intact_reference_is_intact(tmp_path: Path) -> None:
+    """A faithful copy of the tree has nothing to report."""
+    root = copy_tree(tmp_path / "tree")
+    assert manifest.reference_intact(root) is None
+    assert manifest.tree_tampering(root) == {}
+
+
+def test_a_truncated_solution_file_is_tampering(tmp_path: Path) -> None:
+    """solution/auth.py emptied: reported, and the reference is not intact."""
+    root = copy_tree(tmp_path / "tree")
+    (root / "solution" / "auth.py").write_bytes(b"")
+    assert manifest.tree_tampering(root) == {"solution/auth.py": "changed"}
+    reason = manifest.reference_intact(root)
+    assert reason is not None and "solution/auth.py changed" in reason
+
+
+def test_a_changed_starter_or_extra_file_is_tampering(tmp_path: Path) -> None:
+    """A starter file edited and a module added to solution/ are named."""
+    root = copy_tree(tmp_path / "tree")
+    with open(str(root / "kata" / "starter" / "db.py"), "a") as stream:
+        stream.write("\nx = 1\n")
+    (root / "solution" / "sitecustomize.py").write_text("x = 1\n")
+    assert manifest.tree_tampering(root) == {
+        "kata/starter/db.py": "changed", "solution/sitecustomize.py": "extra"}
+    reason = manifest.reference_intact(root) or ""
+    assert "kata/starter/db.py changed" in reason
+    assert "solution/sitecustomize.py extra" in reason
+
+
+def test_a_database_left_in_solution_is_no_tampering(tmp_path: Path) -> None:
+    """Running the reference by hand leaves a.db behind: not a change."""
+    root = copy_tree(tmp_path / "tree")
+    (root / "solution" / "a.db").write_bytes(b"SQLite format 3\x00")
+    assert manifest.reference_intact(root) is None
+    assert manifest.tree_tampering(root) == {}
+
+
+def test_an_unreadable_manifest_is_no_intact_reference(
+        tmp_path: Path) -> None:
+    """Without a manifest the reference cannot be vouched for."""
+    root = copy_tree(tmp_path / "tree")
+    (root / manifest.MANIFEST).unlink()
+    assert "cannot be checked" in (manifest.reference_intact(root) or "")
