@@ -27,6 +27,7 @@ COMMANDS: Dict[str, str] = {
     "pytest": "run step specs with the kata's pytest",
     "reveal": "show the reference solution of a passed step",
     "roster": "grade every submission under a folder",
+    "cluster": "make the certificates of, or start, a sealed Dask cluster",
     "selftest": "run the kata's own test suite",
 }
 # Commands whose arguments belong to the program they start.
@@ -165,8 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
                              "sentence (rule G5; default: 2)")
     _class_report_options(roster)
     roster.add_argument("--scheduler", metavar="ADDRESS",
-                        help="grade on a Dask cluster, e.g. "
-                             "tcp://HOST:8786, instead of on this machine")
+                        help="grade on a sealed Dask cluster, e.g. "
+                             "tls://HOST:8786, instead of on this machine")
+    roster.add_argument("--certs", metavar="FOLDER", type=Path,
+                        help="the cluster's certificates (with "
+                             "--scheduler), as 'cluster certs' made them")
     roster.add_argument("--shard", metavar="K/N", type=roster_shard,
                         help="grade only the K-th of N slices of the class "
                              "(join them with 'roster merge')")
@@ -174,12 +178,50 @@ def build_parser() -> argparse.ArgumentParser:
                         help="show how the gradebook would change, and "
                              "write nothing")
 
+    _cluster_parser(commands)
     selftest = commands.add_parser(
         "selftest", help=COMMANDS["selftest"],
         description="Run the kata's own tests (pytest arguments may "
                     "follow).")
     selftest.add_argument("pytest_args", nargs=argparse.REMAINDER)
     return parser
+
+
+def _cluster_parser(commands: "argparse._SubParsersAction") -> None:
+    """Add the cluster command: certs, scheduler and worker."""
+    cluster = commands.add_parser(
+        "cluster", help=COMMANDS["cluster"],
+        description="A Dask cluster that grades a class on several "
+                    "machines, sealed with TLS: only a party holding the "
+                    "certificates 'cluster certs' made can use it.")
+    actions = cluster.add_subparsers(dest="cluster_command",
+                                     metavar="ACTION", required=True)
+    certs = actions.add_parser(
+        "certs", help="make the cluster's certificates in a new folder",
+        description="Write a new certificate authority and the key and "
+                    "certificate it signs (the key readable by you only) "
+                    "into FOLDER; copy FOLDER to every machine of the "
+                    "cluster.")
+    certs.add_argument("folder", type=Path)
+    scheduler = actions.add_parser(
+        "scheduler", help="start the scheduler (dask scheduler, with TLS)",
+        description="Start Dask's scheduler, speaking TLS only, with the "
+                    "kata on its import path.")
+    scheduler.add_argument("--certs", metavar="FOLDER", type=Path,
+                           required=True,
+                           help="the folder 'cluster certs' wrote")
+    scheduler.add_argument("--host", help="address to listen on "
+                                          "(default: every interface)")
+    scheduler.add_argument("--port", type=int, default=8786,
+                           help="port to listen on (default: 8786)")
+    worker = actions.add_parser(
+        "worker", help="start a worker (dask worker, with TLS)",
+        description="Start a Dask worker of this kata, grading one "
+                    "submission at a time on all its cores.")
+    worker.add_argument("address", help="the scheduler, tls://HOST:PORT")
+    worker.add_argument("--certs", metavar="FOLDER", type=Path,
+                        required=True,
+                        help="the folder 'cluster certs' wrote")
 
 
 def _class_report_options(roster: argparse.ArgumentParser) -> None:
@@ -270,6 +312,7 @@ def run_roster(arguments: argparse.Namespace) -> int:
                 allow_unisolated=arguments.allow_unisolated,
                 min_doc_words=arguments.min_doc_words,
                 shard=arguments.shard, scheduler=arguments.scheduler,
+                certs=arguments.certs,
                 dry_run=arguments.dry_run, alike=_similarity_options(
                     arguments))
     except roster.RosterError as error:
@@ -482,6 +525,36 @@ def run_reveal(arguments: argparse.Namespace) -> int:
     return EXIT_PASS
 
 
+def run_cluster(arguments: argparse.Namespace) -> int:
+    """Make a sealed cluster's certificates, or start its Dask processes.
+
+    The scheduler and the worker are Dask's own, started with the TLS
+    settings and the kata on their import path; this process becomes them.
+    """
+    from kata import cluster
+
+    try:
+        if arguments.cluster_command == "certs":
+            written = cluster.make_certs(arguments.folder)
+            print("Wrote {}. Copy {} to the scheduler and every worker "
+                  "machine; it is the key to the cluster.".format(
+                      ", ".join(str(path) for path in written),
+                      arguments.folder))
+            return EXIT_PASS
+        if arguments.cluster_command == "scheduler":
+            command, environment = cluster.scheduler_command(
+                arguments.certs, arguments.host, arguments.port)
+        else:
+            command, environment = cluster.worker_command(
+                arguments.certs, arguments.address)
+    except (cluster.ClusterError, OSError) as error:
+        raise UsageError(str(error))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, environment)
+    return EXIT_FAIL  # pragma: no cover - execve does not return
+
+
 def run_status(arguments: argparse.Namespace) -> int:
     """Print where the submission stands, one line per step."""
     from kata import status
@@ -517,6 +590,7 @@ HANDLERS = {
     "hint": run_hint, "run": run_program, "pytest": run_pytest,
     "watch": run_watch, "reveal": run_reveal, "roster": run_roster,
     "roster-merge": run_roster, "selftest": run_selftest,
+    "cluster": run_cluster,
 }
 
 

@@ -19,15 +19,19 @@ import stat
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import (Any, Callable, Dict, Iterator, List, Mapping, Optional,
+                    Tuple)
 
-from kata import grading, jail, manifest, report, specrun
+from kata import cluster, grading, jail, manifest, report, specrun
 
-# How long the client waits to reach the scheduler before giving up.
+# How long the client waits to reach the scheduler, or for a worker to be
+# there, before giving up; and how often it looks while it waits.
 CONNECT_SECONDS = 30
+POLL_SECONDS = 2
 Packed = Dict[str, Any]
 Report = Dict[str, Any]
 
@@ -97,13 +101,7 @@ def grade_packed(packed: Packed, options: GradingOptions) -> Report:
     loop, its profiler), and grading forks its judges, which a threaded
     process cannot do safely.
     """
-    here = manifest.tree_fingerprint()
-    if here != options.fingerprint:
-        raise StaleWorker(
-            "the worker on {} has another version of the kata ({}, the "
-            "client has {}): update {} there and restart its worker".format(
-                socket.gethostname(), here[:12], options.fingerprint[:12],
-                manifest.REPO_ROOT))
+    _refuse_if_stale(manifest.tree_fingerprint(), options.fingerprint)
     if not jail.bwrap_works() and not options.allow_unisolated:
         raise EngineError(
             "the worker on {} cannot run the sandbox: {}".format(
@@ -136,6 +134,26 @@ def grade_packed(packed: Packed, options: GradingOptions) -> Report:
         shutil.rmtree(str(scratch), ignore_errors=True)
 
 
+def _refuse_if_stale(here: str, client: str) -> None:
+    """Raise StaleWorker when this worker's kata is not the client's."""
+    if here != client:
+        raise StaleWorker(
+            "the worker on {} has another version of the kata ({}, the "
+            "client has {}): update {} there and restart its worker".format(
+                socket.gethostname(), here[:12], client[:12],
+                manifest.REPO_ROOT))
+
+
+def probe(fingerprint: str) -> str:
+    """Check, on a worker, that it runs the client's kata; name the host.
+
+    Every worker runs it before any grading: a worker that cannot even
+    import the kata fails it, as one of another version does.
+    """
+    _refuse_if_stale(manifest.tree_fingerprint(), fingerprint)
+    return socket.gethostname()
+
+
 def grade_request(request_path: Path) -> None:
     """Grade as a request file of grade_packed says; write the report."""
     request = json.loads(request_path.read_text())
@@ -154,7 +172,7 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-def grade_on_cluster(scheduler: str,
+def grade_on_cluster(scheduler: str, certs: Path,
                      submissions: List[Tuple[str, Path]],
                      options: GradingOptions,
                      on_graded: Optional[Callable[[str], None]] = None,
@@ -162,28 +180,36 @@ def grade_on_cluster(scheduler: str,
                      ) -> Dict[str, Report]:
     """Grade (name, folder) submissions on a cluster; return reports by name.
 
-    Each report is the one a local grading gives, its submission the
-    client's folder. A submission whose task fails (it killed every worker
-    it ran on, say) costs only its own report: on_failed hears its name and
-    why, and the others are graded. A stale worker stops the whole grading
-    with StaleWorker, since every report it made would be suspect.
+    The cluster is a sealed one (kata/cluster.py): scheduler is a tls://
+    address and certs the folder of its certificates. Each report is the
+    one a local grading gives, its submission the client's folder. A
+    submission whose task fails (it killed every worker it ran on, say)
+    costs only its own report: on_failed hears its name and why, and the
+    others are graded. A stale worker stops the whole grading with
+    StaleWorker, since every report it made would be suspect.
     """
-    from distributed import Client, as_completed
+    from distributed import Client
 
     try:
-        client = Client(scheduler, timeout=CONNECT_SECONDS)
+        cluster.check_address(scheduler)
+        sealed = cluster.security(certs)
+    except cluster.ClusterError as error:
+        raise EngineError(str(error))
+    try:
+        client = Client(scheduler, timeout=CONNECT_SECONDS, security=sealed)
     except (OSError, TimeoutError, ValueError) as error:
         raise EngineError("cannot reach the scheduler at {}: {}".format(
             scheduler, error))
     reports: Dict[str, Report] = {}
     try:
+        _check_workers(client, scheduler, options.fingerprint)
         futures = {}
         for name, folder in submissions:
             future = client.submit(
                 grade_packed, pack(folder), options, pure=False,
-                key="kata-grade-{}-{}".format(name, uuid.uuid4().hex))
+                key="kata-grade-{}".format(uuid.uuid4().hex))
             futures[future] = (name, folder)
-        for future in as_completed(list(futures)):
+        for future in _as_finished(client, list(futures)):
             name, folder = futures[future]
             try:
                 data = future.result()
@@ -201,6 +227,58 @@ def grade_on_cluster(scheduler: str,
     finally:
         client.close()
     return reports
+
+
+def _check_workers(client: Any, scheduler: str, fingerprint: str) -> None:
+    """Refuse a cluster without workers, or with one that cannot grade."""
+    try:
+        client.wait_for_workers(1, timeout=CONNECT_SECONDS)
+    except TimeoutError:
+        raise EngineError(
+            "no worker joined the scheduler at {} in {} s: start one with "
+            "'./checker.sh cluster worker {} --certs FOLDER'".format(
+                scheduler, CONNECT_SECONDS, scheduler))
+    answers = client.run(probe, fingerprint, on_error="return")
+    broken = {address: answer for address, answer in sorted(answers.items())
+              if isinstance(answer, BaseException)}
+    stale = [answer for answer in broken.values()
+             if isinstance(answer, StaleWorker)]
+    if stale:
+        raise stale[0]
+    if broken:
+        raise EngineError(
+            "{} worker(s) cannot run the kata ({}): start every worker "
+            "with './checker.sh cluster worker {} --certs FOLDER', which "
+            "puts the kata on its path".format(len(broken), "; ".join(
+                "{}: {}".format(address, _reason(error))
+                for address, error in broken.items()), scheduler))
+
+
+def _as_finished(client: Any, futures: List[Any]) -> Iterator[Any]:
+    """Yield futures as they finish; give up when every worker is gone.
+
+    Dask waits for a worker for ever; a cluster whose workers all died
+    (say, each of them could not read the tasks) would hang the run.
+    """
+    from distributed import wait
+
+    pending = set(futures)
+    alone_since: Optional[float] = None
+    while pending:
+        try:
+            done, pending = wait(pending, timeout=POLL_SECONDS,
+                                 return_when="FIRST_COMPLETED")
+        except TimeoutError:
+            done = set()
+        yield from sorted(done, key=futures.index)
+        if client.scheduler_info().get("workers"):
+            alone_since = None
+        elif alone_since is None:
+            alone_since = time.monotonic()
+        elif time.monotonic() - alone_since > CONNECT_SECONDS:
+            raise EngineError(
+                "every worker left the cluster, and none came back in {} "
+                "s: see the workers' logs".format(CONNECT_SECONDS))
 
 
 def _reason(error: BaseException) -> str:

@@ -4,6 +4,10 @@
 Each sub-folder of the roster folder is one student. Their submission may sit
 deeper (e.g. ``alx-backend-user-data/0x03-user_authentication_service``): it
 is the shallowest folder holding the exercise's files.
+
+A student's name is their folder's name, which is data like any other: it
+is escaped (grading.one_line) before it reaches any output, and every cell
+of the CSV gradebook is kept from being read as a spreadsheet formula.
 """
 import csv
 import datetime
@@ -27,6 +31,11 @@ SKIPPED_FOLDERS = {"__pycache__", "node_modules", "venv", ".venv", "env",
                    "site-packages", ".git"}
 PYTHON_FILES = [name for name in SUBMISSION_FILES if name.endswith(".py")]
 HISTORY_SUFFIX = ".history.jsonl"
+# What makes a spreadsheet read a cell as a formula when it leads the cell
+# (OWASP's list), and the quote that neutralises them: a cell that starts
+# with the quote itself gets one more, so that reading back is exact.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+TEXT_MARK = "'"
 Report = Dict[str, Any]
 
 
@@ -36,7 +45,11 @@ class RosterError(ValueError):
 
 @dataclass
 class Student:
-    """A student's folder and, if one was found, their submission in it."""
+    """A student's folder and, if one was found, their submission in it.
+
+    name is the folder's name made printable on one line (and told apart
+    from another folder's that escapes to the same text).
+    """
 
     name: str
     folder: Path
@@ -76,9 +89,43 @@ def _subfolders(folder: Path) -> List[Path]:
 
 def find_students(roster: Path) -> List[Student]:
     """Return every student folder of the roster, sorted by name."""
-    return [Student(folder.name, folder, find_submission(folder))
-            for folder in sorted(roster.iterdir())
-            if folder.is_dir() and not folder.name.startswith(".")]
+    folders = [folder for folder in sorted(roster.iterdir())
+               if folder.is_dir() and not folder.name.startswith(".")]
+    names = shown_names([folder.name for folder in folders])
+    return sorted((Student(name, folder, find_submission(folder))
+                   for name, folder in zip(names, folders)),
+                  key=lambda item: item.name)
+
+
+def shown_names(raw: Sequence[str]) -> List[str]:
+    """Return folder names as outputs show them: escaped, and distinct.
+
+    Two names that escape alike (a real escape character, and its
+    spelling typed out) are told apart by a number, in a fixed order.
+    """
+    taken: set = set()
+    shown = []
+    for name in raw:
+        escaped = candidate = grading.one_line(name)
+        number = 1
+        while candidate in taken:
+            number += 1
+            candidate = "{} ({})".format(escaped, number)
+        taken.add(candidate)
+        shown.append(candidate)
+    return shown
+
+
+def csv_cell(text: str) -> str:
+    """Return a gradebook cell that no spreadsheet reads as a formula."""
+    if text.startswith(FORMULA_STARTS + (TEXT_MARK,)):
+        return TEXT_MARK + text
+    return text
+
+
+def csv_text(cell: str) -> str:
+    """Return what a cell written by csv_cell held before it was marked."""
+    return cell[1:] if cell.startswith(TEXT_MARK) else cell
 
 
 def gradebook_rows(students: List[Student],
@@ -241,15 +288,18 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
                  min_doc_words: int = 2,
                  shard: Optional[Tuple[int, int]] = None,
                  scheduler: Optional[str] = None,
+                 certs: Optional[Path] = None,
                  dry_run: bool = False,
                  alike: Optional[similarity.Options] = None) -> bool:
     """Grade a class folder into outputs; tell whether everyone passed.
 
     only regrades one student, keeping the others' rows and recording the
     change in the history; shard grades one slice of the class; scheduler
-    (tcp://HOST:PORT) grades on a Dask cluster instead of here; dry_run
-    prints what would change and writes nothing; alike, when given,
-    compares the submissions with each other and with solution/.
+    (tls://HOST:PORT) grades on a sealed Dask cluster instead of here,
+    with the certificates in the folder certs; dry_run prints what would
+    change and writes nothing; alike, when given, compares the submissions
+    with each other and with solution/. A cluster that grades none of the
+    submissions is broken: nothing is written, and RosterError says why.
     """
     if not folder.is_dir():
         raise RosterError("{} is not a folder".format(folder))
@@ -262,6 +312,8 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
         problem = similarity.problem_of(alike)
         if problem:
             raise RosterError(problem)
+    if scheduler is not None:
+        _check_cluster(scheduler, certs)
     if scheduler is None and not jail.bwrap_works() and not allow_unisolated:
         raise RosterError(
             "roster refuses to grade without the sandbox, and bubblewrap "
@@ -271,13 +323,16 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
     students = in_shard(everyone, shard)
     to_grade = students
     if only is not None:
-        to_grade = [item for item in students if item.name == only]
+        # The name as shown first, else the folder's own name.
+        to_grade = [item for item in students if item.name == only] or [
+            item for item in students if item.folder.name == only]
         if not to_grade:
             raise RosterError("no student folder named {} in {}".format(
-                only, folder))
+                grading.one_line(only), grading.one_line(str(folder))))
+        only = to_grade[0].name
     stamps = versions()
     fresh = _grade(to_grade, jobs, timeout, min_doc_words, allow_unisolated,
-                   scheduler, stamps["kata"])
+                   (scheduler, certs), stamps["kata"])
     earlier = _previous_reports(outputs.json)
     reports = dict(earlier) if only is not None else {}
     for item in to_grade:
@@ -297,27 +352,40 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
     return book.everyone_passed
 
 
+def _check_cluster(scheduler: str, certs: Optional[Path]) -> None:
+    """Refuse a cluster that is not sealed, before grading anything."""
+    from kata import cluster
+
+    try:
+        cluster.check_address(scheduler)
+        if certs is None:
+            raise cluster.ClusterError(
+                "--scheduler needs --certs FOLDER: the certificates "
+                "'./checker.sh cluster certs FOLDER' made for the cluster")
+        cluster.checked(certs)
+    except cluster.ClusterError as error:
+        raise RosterError(str(error))
+
+
 def _grade(students: List[Student], jobs: int, timeout: Optional[float],
            min_doc_words: int, allow_unisolated: bool,
-           scheduler: Optional[str], kata: str) -> Dict[str, Report]:
-    """Grade the students' submissions here or on a cluster, by name."""
+           where: Tuple[Optional[str], Optional[Path]],
+           kata: str) -> Dict[str, Report]:
+    """Grade the students' submissions here or on a cluster, by name.
+
+    where is the cluster's scheduler and certificates, or (None, None).
+    """
     graded = [(item.name, item.submission) for item in students
               if item.submission is not None]
     bar = tqdm(total=len(graded), desc="grading", unit="submission",
                file=sys.stderr, disable=None)
     try:
-        if scheduler is not None:
-            options = engine.GradingOptions(timeout, min_doc_words,
-                                            allow_unisolated, kata)
-            try:
-                return engine.grade_on_cluster(
-                    scheduler, graded, options,
-                    on_graded=lambda name: bar.update(1),
-                    on_failed=lambda name, why: bar.write(
-                        "not graded: {}: {}".format(name, why),
-                        file=sys.stderr))
-            except engine.EngineError as error:
-                raise RosterError(str(error))
+        scheduler, certs = where
+        if scheduler is not None and certs is not None:
+            return _grade_on_cluster(scheduler, certs, graded, bar,
+                                     engine.GradingOptions(
+                                         timeout, min_doc_words,
+                                         allow_unisolated, kata))
         grades = grading.grade_many(
             [folder for _, folder in graded], jobs=max(1, jobs),
             timeout=timeout, on_graded=lambda index: bar.update(1),
@@ -326,6 +394,41 @@ def _grade(students: List[Student], jobs: int, timeout: Optional[float],
                 for (name, _), grade in zip(graded, grades)}
     finally:
         bar.close()
+
+
+def _grade_on_cluster(scheduler: str, certs: Path,
+                      graded: List[Tuple[str, Path]], bar: tqdm,
+                      options: engine.GradingOptions) -> Dict[str, Report]:
+    """Grade on the cluster; refuse a run in which every grading failed.
+
+    A submission that fails alone costs its row ("not graded"); when not
+    one was graded, the cluster itself is broken (workers that cannot
+    import the kata, say), and an earlier gradebook must not be replaced
+    by one of empty rows.
+    """
+    failed: Dict[str, str] = {}
+
+    def note_failure(name: str, why: str) -> None:
+        """Remember why a submission was not graded, and say it."""
+        failed[name] = grading.one_line(why)
+        bar.write("not graded: {}: {}".format(name, failed[name]),
+                  file=sys.stderr)
+
+    try:
+        reports = engine.grade_on_cluster(
+            scheduler, certs, graded, options,
+            on_graded=lambda name: bar.update(1), on_failed=note_failure)
+    except engine.EngineError as error:
+        raise RosterError(grading.one_line(str(error)))
+    if graded and not reports:
+        reasons = sorted(set(failed.values()))
+        raise RosterError(
+            "the cluster graded none of the {} submission(s), so nothing "
+            "was written (the earlier outputs are kept): {}{}".format(
+                len(graded), reasons[0] if reasons else "no result came",
+                " (and {} other reason(s))".format(len(reasons) - 1)
+                if len(reasons) > 1 else ""))
+    return reports
 
 
 def _previous_reports(path: Optional[Path]) -> Dict[str, Report]:
@@ -351,7 +454,8 @@ def _previous_csv(path: Optional[Path]) -> Dict[str, List[str]]:
     if path is None or not path.is_file():
         return {}
     with open(path, newline="") as handle:
-        rows = list(csv.reader(handle))
+        rows = [[csv_text(cell) for cell in row]
+                for row in csv.reader(handle)]
     return {row[0]: row for row in rows[1:] if row}
 
 
@@ -384,8 +488,8 @@ def differences(book: Gradebook, names: List[str], outputs: Outputs) -> str:
     lines = ["Dry run: nothing was written."]
     for name in names:
         changed = _changes(header, earlier.get(name), new[name])
-        lines.append("{}: {}".format(name, "; ".join(changed)
-                                     if changed else "unchanged"))
+        lines.append(grading.one_line("{}: {}".format(
+            name, "; ".join(changed) if changed else "unchanged")))
     return "\n".join(lines)
 
 
@@ -429,11 +533,16 @@ def write_outputs(book: Gradebook, outputs: Outputs,
                 row if row[0] == keep_others or row[0] not in earlier
                 else earlier[row[0]] for row in rows[1:]]
         with open(outputs.csv, "w", newline="") as handle:
-            csv.writer(handle).writerows(rows)
+            # Every cell quoted, and none starting a formula (OWASP's
+            # advice on CSV injection): whatever the spreadsheet's
+            # separator, no cell begins inside another one.
+            csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(
+                [[csv_cell(cell) for cell in row] for row in rows])
     if outputs.json:
         data: Dict[str, Any] = {
-            "roster": book.roster,
-            "students": [{"student": item.name, "folder": str(item.folder),
+            "roster": grading.one_line(book.roster),
+            "students": [{"student": item.name,
+                          "folder": grading.one_line(str(item.folder)),
                           "report": book.reports.get(item.name)}
                          for item in book.students],
             "not_found": book.not_found}
@@ -446,8 +555,9 @@ def write_outputs(book: Gradebook, outputs: Outputs,
         outputs.json.write_text(json.dumps(data, indent=2) + "\n")
     if outputs.html:
         outputs.html.write_text(classreport.render(
-            book.roster, [item.name for item in book.students],
-            book.reports, book.similar_pairs), encoding="utf-8")
+            grading.one_line(book.roster),
+            [item.name for item in book.students], book.reports,
+            book.similar_pairs), encoding="utf-8")
 
 
 def similar_pairs(students: List[Student], reports: Dict[str, Report],
@@ -503,7 +613,7 @@ def merge_shards(paths: Sequence[Path], outputs: Outputs,
                 index, count, indexes[index], path))
         indexes[index] = path
         for entry in data["students"]:
-            name = entry["student"]
+            name = grading.one_line(str(entry["student"]))
             if name in owners:
                 raise RosterError("{} is graded in two shards: {} and "
                                   "{}".format(name, owners[name], path))

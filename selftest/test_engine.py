@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Grading a class beyond one machine: the cluster, shards and regrades.
 
-A real ``dask scheduler`` and two ``dask worker`` processes run on this
-machine; the gradebooks they give are compared byte for byte with one
-graded here, also while a worker is killed in the middle.
+A real sealed cluster (a TLS scheduler and two workers, started with the
+README's commands) runs on this machine; the gradebooks it gives are
+compared byte for byte with one graded here, also while a worker is killed
+in the middle.
 """
 import csv
 import io
@@ -11,19 +12,14 @@ import json
 import os
 import shutil
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
+import sealed
 
-from kata import cli, engine, overlays, roster, workspace
-from kata.steps import REPO_ROOT, SOLUTION_DIR
-
-DASK = str(Path(sys.executable).parent / "dask")
-STARTUP_SECONDS = 120
+from kata import cli, cluster as sealing, engine, overlays, roster, workspace
+from kata.steps import SOLUTION_DIR
 
 
 def make_class(root: Path) -> Path:
@@ -54,60 +50,17 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
             "json": json.loads((out / "reports.json").read_text())}
 
 
-def _environment() -> Dict[str, str]:
-    """Return the environment a worker of this kata is started with."""
-    environment = dict(os.environ)
-    environment.update(PYTHONPATH=str(REPO_ROOT), PYTHONSAFEPATH="1",
-                       PYTHONDONTWRITEBYTECODE="1")
-    return environment
-
-
-def _start(command: List[str], log: Path) -> subprocess.Popen:
-    """Start a Dask process in a session of its own, so it can be killed."""
-    with open(str(log), "w") as stream:
-        return subprocess.Popen(command, cwd=str(REPO_ROOT),
-                                env=_environment(), stdout=stream,
-                                stderr=subprocess.STDOUT,
-                                start_new_session=True)
-
-
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory
             ) -> Iterator[Dict[str, Any]]:
-    """Start a scheduler on 127.0.0.1 and two one-thread workers."""
-    from distributed import Client
+    """Start a sealed scheduler on 127.0.0.1 and two one-thread workers."""
+    yield from sealed.readme_cluster(tmp_path_factory.mktemp("cluster"), 2)
 
-    folder = tmp_path_factory.mktemp("cluster")
-    scheduler_file = folder / "scheduler.json"
-    processes = [_start([DASK, "scheduler", "--host", "127.0.0.1",
-                         "--port", "0", "--no-dashboard",
-                         "--scheduler-file", str(scheduler_file)],
-                        folder / "scheduler.log")]
-    try:
-        for number in (1, 2):
-            processes.append(_start(
-                [DASK, "worker", "--scheduler-file", str(scheduler_file),
-                 "--nthreads", "1", "--nworkers", "1", "--no-dashboard",
-                 "--local-directory", str(folder / "worker{}".format(
-                     number))], folder / "worker{}.log".format(number)))
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not scheduler_file.exists():
-            assert time.monotonic() < deadline, "the scheduler did not start"
-            time.sleep(0.2)
-        address = json.loads(scheduler_file.read_text())["address"]
-        with Client(address, timeout=STARTUP_SECONDS) as client:
-            client.wait_for_workers(2, timeout=STARTUP_SECONDS)
-        yield {"address": address, "processes": processes}
-    finally:
-        for process in processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+
+def on_cluster(cluster: Dict[str, Any]) -> List[str]:
+    """Return roster's options that grade on the test cluster."""
+    return ["--scheduler", cluster["address"], "--certs",
+            str(cluster["certs"])]
 
 
 def test_a_snapshot_travels_with_its_modes_and_refusals(
@@ -151,7 +104,7 @@ def test_a_worker_with_another_kata_refuses(
     options = engine.GradingOptions(None, 2, False, "0" * 64)
     with pytest.raises(engine.EngineError, match="another version of the "
                                                  "kata"):
-        engine.grade_on_cluster(cluster["address"],
+        engine.grade_on_cluster(cluster["address"], cluster["certs"],
                                 [("alice", local["root"] / "alice")],
                                 options)
 
@@ -172,7 +125,7 @@ def test_a_submission_whose_task_fails_costs_only_its_row(
     monkeypatch.setattr(engine, "pack", pack)
     failed: List[str] = []
     reports = engine.grade_on_cluster(
-        cluster["address"],
+        cluster["address"], cluster["certs"],
         [(name, local["root"] / name) for name in ("alice", "bob")],
         engine.GradingOptions(None, 2, False, manifest_fingerprint()),
         on_failed=lambda name, why: failed.append(name + ": " + why))
@@ -191,8 +144,8 @@ def test_the_cluster_grades_as_this_machine_does(
         local: Dict[str, Any], cluster: Dict[str, Any],
         tmp_path: Path) -> None:
     """--scheduler gives the same gradebook, byte for byte, and reports."""
-    code = cli.main(roster_command(local["root"], tmp_path, "--scheduler",
-                                   cluster["address"]))
+    code = cli.main(roster_command(local["root"], tmp_path,
+                                   *on_cluster(cluster)))
     assert (tmp_path / "grades.csv").read_bytes() == local["csv"]
     assert json.loads((tmp_path / "reports.json").read_text()) == \
         local["json"]
@@ -330,7 +283,8 @@ def test_a_lost_worker_s_submissions_are_graded_elsewhere(
     from distributed import Client
 
     killed: List[Any] = []
-    monitor = Client(cluster["address"])
+    monitor = Client(cluster["address"],
+                     security=sealing.security(cluster["certs"]))
     original = engine.grade_on_cluster
 
     def kill_a_busy_worker() -> None:
@@ -344,7 +298,8 @@ def test_a_lost_worker_s_submissions_are_graded_elsewhere(
         os.killpg(os.getpgid(pid), signal.SIGKILL)
         killed.append(busy[address])
 
-    def grading_with_a_loss(scheduler: str, submissions: List[Any],
+    def grading_with_a_loss(scheduler: str, certs: Path,
+                            submissions: List[Any],
                             options: engine.GradingOptions,
                             on_graded: Any = None,
                             on_failed: Any = None) -> Dict[str, Any]:
@@ -354,13 +309,13 @@ def test_a_lost_worker_s_submissions_are_graded_elsewhere(
             kill_a_busy_worker()
             if on_graded is not None:
                 on_graded(name)
-        return original(scheduler, submissions, options, graded,
+        return original(scheduler, certs, submissions, options, graded,
                         on_failed)
 
     monkeypatch.setattr(engine, "grade_on_cluster", grading_with_a_loss)
     try:
-        cli.main(roster_command(local["root"], tmp_path, "--scheduler",
-                                cluster["address"]))
+        cli.main(roster_command(local["root"], tmp_path,
+                                *on_cluster(cluster)))
     finally:
         monitor.close()
     assert killed and killed[0], "no worker was busy when one was killed"
