@@ -524,6 +524,9 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                 problems[index] = style_problems(copies[index], steps,
                                                  min_doc_words)
 
+        # A reference that fails its manifest is never spliced into: the
+        # steps are then judged on the student's whole stack only.
+        broken_reference = manifest.reference_intact()
         # Made when a step fails: the jail sees the folder's new content.
         variants: List[Dict[int, Union[Path, str, None]]] = [
             {} for _ in copies]
@@ -571,9 +574,9 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             remaining[index] -= 1
             more = []
             if len(job.key) == 2 and not spec_passed(result):
-                variant = _variant(job.step, copies[index],
-                                   work / str(index) / "variants",
-                                   too_large[index].extra_modules)
+                variant = broken_reference or _variant(
+                    job.step, copies[index], work / str(index) / "variants",
+                    too_large[index].extra_modules)
                 variants[index][number] = variant
                 if isinstance(variant, Path):
                     more.append(specrun.SpecJob(

@@ -9,8 +9,10 @@ reference cannot be trusted before anything is spliced into it.
 import shutil
 from pathlib import Path
 
-from kata import manifest
-from kata.steps import REPO_ROOT
+import pytest
+
+from kata import grading, manifest, overlays
+from kata.steps import REPO_ROOT, step
 
 
 def copy_tree(destination: Path) -> Path:
@@ -80,3 +82,18 @@ def test_an_unreadable_manifest_is_no_intact_reference(
     root = copy_tree(tmp_path / "tree")
     (root / manifest.MANIFEST).unlink()
     assert "cannot be checked" in (manifest.reference_intact(root) or "")
+
+
+def test_a_grading_refuses_to_splice_into_a_modified_reference(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A failing step is judged on the whole stack only, saying why."""
+    wrong = next(overlay for overlay in overlays.load("mutants")
+                 if overlay.step == 9)
+    submission = wrong.apply(tmp_path / "submission")
+    reason = "the reference code the steps are spliced into was modified: " \
+        "solution/auth.py changed"
+    monkeypatch.setattr(grading.manifest, "reference_intact", lambda: reason)
+    task = grading.grade(submission, [step(9)]).tasks[0]
+    assert not task.passed
+    assert not task.integrated_checks, "an own-code run was made"
+    assert reason in task.note, task.note
