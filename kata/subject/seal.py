@@ -39,8 +39,11 @@ MS_NOSUID = 2
 MS_NODEV = 4
 MS_NOEXEC = 8
 MS_REMOUNT = 32
+MS_NOATIME = 1024
+MS_NODIRATIME = 2048
 MS_BIND = 4096
 MS_REC = 16384
+MS_RELATIME = 1 << 21
 MS_PRIVATE = 1 << 18
 PR_SET_DUMPABLE = 4
 PR_CAPBSET_DROP = 24
@@ -98,11 +101,36 @@ def _tmpfs(target: str, size: int, mode: str = "1777",
            "size={},mode={}".format(size, mode))
 
 
+def _kept_flags(target: str) -> int:
+    """Return the mount flags of target that a remount must keep.
+
+    Where the sandbox's user namespace does not own a mount (an
+    unprivileged grader), its nosuid, nodev, noexec and access-time flags
+    are locked: a remount that drops one is refused.
+    """
+    flags = os.statvfs(target).f_flag
+    kept = 0
+    for statvfs_flag, mount_flag in ((os.ST_NOSUID, MS_NOSUID),
+                                     (os.ST_NODEV, MS_NODEV),
+                                     (os.ST_NOEXEC, MS_NOEXEC),
+                                     (os.ST_NOATIME, MS_NOATIME),
+                                     (os.ST_NODIRATIME, MS_NODIRATIME),
+                                     (os.ST_RELATIME, MS_RELATIME)):
+        if flags & statvfs_flag:
+            kept |= mount_flag
+    return kept
+
+
+def _remount_read_only(target: str) -> None:
+    """Make the mount at target read-only, keeping its other flags."""
+    _mount(None, target, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID
+           | MS_NODEV | _kept_flags(target))
+
+
 def _bind_read_only(source: str, target: str) -> None:
     """Bind source on target, read-only."""
     _mount(source, target, None, MS_BIND)
-    _mount(None, target, None,
-           MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
+    _remount_read_only(target)
 
 
 def unshare() -> None:
@@ -129,8 +157,7 @@ def build(options: Dict[str, Any]) -> int:
     _tmpfs("/tmp", TMP_SIZE)
     _tmpfs("/dev/shm", TMP_SIZE)
     _tmpfs(SCRATCH, SCRATCH_SIZE, mode="0700")
-    _mount(None, "/dev", None,
-           MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID)
+    _remount_read_only("/dev")
     code = str(options.get("code") or SUBMISSION)
     if code != SUBMISSION:
         if os.path.dirname(code) != VARIANTS or \
