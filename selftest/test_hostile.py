@@ -57,9 +57,12 @@ ATTACK_MADE = ("locked-", "fill-", "kata-notes-", "kata-fingerprint-",
                "planted-")
 # The temporary names other programs on a shared machine make in /tmp and
 # /dev/shm while an attack is graded (other gradings, pytest,
-# multiprocessing): tolerated only when nothing an attack makes is inside.
+# multiprocessing), and the checker's own hypothesis folder, made at the
+# first grading where the venv cannot be written (as nobody) and kept until
+# the process ends: tolerated only when nothing an attack makes is inside.
 OTHERS_TEMPORARY = ("tmp", "kata-grade-", "kata-specs-", "kata-engine-",
-                    "kata-db-", "sem.mp-", "pytest-of-", "bash_tool_")
+                    "kata-db-", "kata-hypothesis-", "sem.mp-", "pytest-of-",
+                    "bash_tool_")
 # The kata's files that the probes try to overwrite.
 TARGET_FILES = ("kata/steps.py", "kata/grading.py", "solution/auth.py",
                 "solution/user.py", "tests/conftest.py", "pytest.ini")
