@@ -528,13 +528,27 @@ def kata_state() -> Dict[str, Any]:
     return {"files": files, "venv": listed}
 
 
+# Kata files the planted links point at, whose docstring line must not
+# reach the attack's report (a judge reading its output through a link).
+LINKED_SOURCES = ("solution/auth.py", "solution/user.py", "kata/steps.py",
+                  "kata/grading.py", "tests/conftest.py")
+
+
+def docstring_line(relative: str) -> str:
+    """Return the first line of a kata module's docstring, without quotes."""
+    for line in (REPO_ROOT / relative).read_text().splitlines():
+        if line.startswith('"""'):
+            return line.strip('"').strip()
+    return ""
+
+
 def test_hostile_links_reach_no_kata_file(workspace: Path) -> None:
     """Links planted at every writable place: kata and venv unchanged.
 
     The attack is graded with a copy of the solution, in one grading and
     two parallel runs, on steps 0, 5 and 20: the solution still passes
-    every task, the attack none, and the kata's files and the venv are as
-    they were.
+    every task, the attack none, the kata's files and the venv are as they
+    were, and the attack's report shows nothing of the files it linked.
     """
     if not ISOLATED:
         pytest.skip(NO_SANDBOX)
@@ -558,3 +572,9 @@ def test_hostile_links_reach_no_kata_file(workspace: Path) -> None:
         report.to_text(planted)[-3000:]
     runs = probe_reports(planted)
     assert runs and all(run["findings"] == [] for run in runs), runs
+    shown = report.to_text(planted, show_output=True) + report.to_json(
+        planted)
+    for relative in LINKED_SOURCES:
+        line = docstring_line(relative)
+        assert line and line not in shown, "{} shows in the report".format(
+            relative)
