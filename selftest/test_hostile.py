@@ -55,13 +55,15 @@ NO_NEW_HOST_ENTRY = ("locked-scratch", "seal-notes", "seal-notes-main",
 # What those attacks name what they make; never on the host.
 ATTACK_MADE = ("locked-", "fill-", "kata-notes-", "kata-fingerprint-",
                "planted-")
-# The temporary names other programs on a shared machine make in /tmp and
-# /dev/shm while an attack is graded (other gradings, pytest,
-# multiprocessing), and the checker's own hypothesis folder, made at the
-# first grading where the venv cannot be written (as nobody) and kept until
-# the process ends: tolerated only when nothing an attack makes is inside.
-OTHERS_TEMPORARY = ("tmp", "kata-grade-", "kata-specs-", "kata-engine-",
-                    "kata-db-", "kata-hypothesis-", "sem.mp-", "pytest-of-",
+# The temporary names that programs on a shared machine make in /tmp and
+# /dev/shm while an attack is graded: the kata's own (every mkdtemp prefix
+# of kata/ and tests/, made by other gradings and spec sessions, or by this
+# one: the hypothesis folder where the venv cannot be written, as nobody,
+# lives until the process ends), pytest's, multiprocessing's, tempfile's.
+# Tolerated only when nothing an attack makes is inside.
+OTHERS_TEMPORARY = ("kata-grade-", "kata-specs-", "kata-engine-", "kata-db-",
+                    "kata-hypothesis-", "kata-subject-", "kata-style-",
+                    "kata-pack-", "tmp", "sem.mp-", "pytest-of-",
                     "bash_tool_")
 # The kata's files that the probes try to overwrite.
 TARGET_FILES = ("kata/steps.py", "kata/grading.py", "solution/auth.py",
