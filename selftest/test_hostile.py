@@ -7,10 +7,15 @@ or write what it must not, to leave the sandbox or to exhaust the machine.
 Every one is copied into a temporary folder and graded through
 ``kata.grading.grade``. A forging attack must score no task; a probe
 reports from inside what it managed to do, in an exception message led by
-the tag PROBE, and that list must be empty. For every attack, the
-submission folder stays byte-identical, nothing appears on the host where
-the attacks write, no process of the attack survives the grading and the
-text report carries nothing the submission meant to forge.
+the tag PROBE, and that list must be empty, in every run's message (each
+test is a sealed run of its own: what one run left, a later one would
+report). For every attack, the submission folder stays byte-identical,
+nothing appears on the host where the attacks write (for those that fill
+or mark shared places, no new name at all in the host's /tmp and
+/dev/shm), no process of the attack survives the grading and the text
+report carries nothing the submission meant to forge. Symbolic links
+planted wherever a run writes, graded beside a copy of the solution, leave
+the kata's files and its venv unchanged and the solution's grade intact.
 """
 import hashlib
 import json
@@ -39,6 +44,27 @@ TIMEOUT = 20.0
 PROBE_TAG = "PROBE "
 SLEEP_MARKER = "600.424242"
 HOST_NAME_PREFIX = "kata-hostile-"
+# Told to the attacks that aim at the kata's files (plant-links), so that
+# they aim at this checkout, never at another one that shares its venv.
+KATA_ROOT_VARIABLE = "KATA_SELFTEST_KATA_ROOT"
+# The host folders where a new entry of any name means a leak, and the
+# attacks graded with them watched.
+SHARED_HOST_FOLDERS = (Path("/tmp"), Path("/dev/shm"))
+NO_NEW_HOST_ENTRY = ("locked-scratch", "seal-notes", "seal-notes-main",
+                     "plant-links")
+# What those attacks name what they make; never on the host.
+ATTACK_MADE = ("locked-", "fill-", "kata-notes-", "kata-fingerprint-",
+               "planted-")
+# The temporary names that programs on a shared machine make in /tmp and
+# /dev/shm while an attack is graded: the kata's own (every mkdtemp prefix
+# of kata/ and tests/, made by other gradings and spec sessions, or by this
+# one: the hypothesis folder where the venv cannot be written, as nobody,
+# lives until the process ends), pytest's, multiprocessing's, tempfile's.
+# Tolerated only when nothing an attack makes is inside.
+OTHERS_TEMPORARY = ("kata-grade-", "kata-specs-", "kata-engine-", "kata-db-",
+                    "kata-hypothesis-", "kata-subject-", "kata-style-",
+                    "kata-pack-", "tmp", "sem.mp-", "pytest-of-",
+                    "bash_tool_")
 # The kata's files that the probes try to overwrite.
 TARGET_FILES = ("kata/steps.py", "kata/grading.py", "solution/auth.py",
                 "solution/user.py", "tests/conftest.py", "pytest.ini")
@@ -55,6 +81,9 @@ class Attack:
     # Each sealed run starts from nothing: an attack that takes seconds at
     # every import needs more than one import's worth of time.
     timeout: float = TIMEOUT
+    # A forging attack that scores only where runs are not sealed: without
+    # the sandbox it would find the reference or the notes it looks for.
+    needs_sandbox: bool = False
 
 
 ATTACKS: Dict[str, Attack] = {
@@ -64,8 +93,10 @@ ATTACKS: Dict[str, Attack] = {
     "forge-answer-ok": Attack("forge", ALL_STEPS),
     "forge-answer-plausible": Attack("forge", ALL_STEPS),
     "forge-answer-raised": Attack("forge", ALL_STEPS),
-    "forge-channel-garbage": Attack("forge", ALL_STEPS),
-    "forge-kill-zygote": Attack("forge", ALL_STEPS),
+    "forge-channel-garbage": Attack("forge", ALL_STEPS, needs_sandbox=True),
+    "forge-kill-zygote": Attack("forge", ALL_STEPS, needs_sandbox=True),
+    "seal-borrow-reference": Attack("forge", ALL_STEPS, needs_sandbox=True),
+    "seal-notes-main": Attack("forge", (20,), needs_sandbox=True),
     "report-forging": Attack("forge", (0, 5)),
     "probe-read": Attack("probe", (0,)),
     "probe-write": Attack("probe", (5,)),
@@ -82,6 +113,9 @@ ATTACKS: Dict[str, Attack] = {
     "adb-many-rows": Attack("reader", (1,)),
     "adb-huge-values": Attack("reader", (1,)),
     "adb-many-columns": Attack("reader", (1,)),
+    "seal-notes": Attack("probe", (0, 1)),
+    "plant-links": Attack("probe", (0, 20)),
+    "locked-scratch": Attack("resource", (0,), timeout=3 * TIMEOUT),
 }
 FORGING = sorted(name for name, attack in ATTACKS.items()
                  if attack.kind == "forge")
@@ -104,8 +138,8 @@ HOLES: Dict[str, str] = {}
 
 def sandbox_needed(name: str) -> bool:
     """Tell whether an attack's expectations hold only inside the sandbox."""
-    return ATTACKS[name].kind in ("probe", "resource") or name in (
-        "forge-kill-zygote", "forge-channel-garbage")
+    return ATTACKS[name].kind in ("probe", "resource") or \
+        ATTACKS[name].needs_sandbox
 
 
 def fingerprint(folder: Path) -> Fingerprint:
@@ -204,6 +238,8 @@ class Graded:
     host_after: Dict[str, Any]
     survivors: List[str]
     crashed: Optional[str]
+    shared_before: List[str]
+    shared_after: List[str]
 
 
 _GRADED: Dict[str, Graded] = {}
@@ -211,9 +247,20 @@ _GRADED: Dict[str, Graded] = {}
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """Give the module one temporary folder for the copies of the attacks."""
-    yield tmp_path_factory.mktemp("hostile")
+    """Give the module one temporary folder for the copies of the attacks.
+
+    The attacks that aim at the kata's files are told this checkout's.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(KATA_ROOT_VARIABLE, str(REPO_ROOT))
+        yield tmp_path_factory.mktemp("hostile")
     kill_sleepers()
+
+
+def shared_names() -> List[str]:
+    """Return the paths of the entries of the host's /tmp and /dev/shm."""
+    return sorted(str(folder / name) for folder in SHARED_HOST_FOLDERS
+                  for name in names_in(folder))
 
 
 def graded(name: str, root: Path) -> Graded:
@@ -223,6 +270,7 @@ def graded(name: str, root: Path) -> Graded:
     folder = root / name
     shutil.copytree(str(HOSTILE / name), str(folder))
     before, host_before = fingerprint(folder), host_state()
+    shared_before = shared_names()
     started = time.monotonic()
     crashed = None
     try:
@@ -239,7 +287,8 @@ def graded(name: str, root: Path) -> Graded:
     data = json.loads(report.to_json(result)) if result.tasks else {}
     _GRADED[name] = Graded(name, result, text, data, seconds,
                            fingerprint(folder) != before, host_before,
-                           host_state(), survivors, crashed)
+                           host_state(), survivors, crashed, shared_before,
+                           shared_names())
     return _GRADED[name]
 
 
@@ -247,6 +296,26 @@ def messages(result: Graded) -> List[str]:
     """Return the messages of every failed check of the grade."""
     return [check.message for check in result.grade.checks
             if not check.passed]
+
+
+def probe_reports(result: grading.Grade) -> List[Dict[str, Any]]:
+    """Return the report of every run of a probe whose message parses.
+
+    Each test is a run of its own: a note an earlier or concurrent run
+    left shows in a later run's report, not in the first.
+    """
+    found = []
+    for message in [check.message for check in result.checks
+                    if not check.passed]:
+        if PROBE_TAG in message:
+            try:
+                sent, _ = json.JSONDecoder().raw_decode(
+                    message.split(PROBE_TAG, 1)[1])
+            except ValueError:
+                continue
+            if isinstance(sent, dict):
+                found.append(sent)
+    return found
 
 
 def probe_report(result: Graded) -> Dict[str, Any]:
@@ -325,6 +394,9 @@ def test_probe_finds_nothing(name: str, workspace: Path) -> None:
     result = graded(name, workspace)
     found = probe_report(result)
     assert found["findings"] == [], found
+    later = [item for run in probe_reports(result.grade)
+             for item in run.get("findings", [])]
+    assert later == [], later
 
 
 @pytest.mark.parametrize("name", ["fork-bomb", "memory-hog", "big-file"])
@@ -414,3 +486,145 @@ def test_a_borrowed_exception_name_is_no_value_error(
     assert duplicate, [check.name for check in failed]
     assert "must raise ValueError" in duplicate[0].message, \
         duplicate[0].message
+
+
+def holds_attack_made(path: Path) -> bool:
+    """Tell whether a host entry holds something an attack names.
+
+    An entry that cannot be looked into counts as holding it; one that
+    vanished meanwhile (another program's, done) does not.
+    """
+    if os.path.basename(str(path)).startswith(ATTACK_MADE):
+        return True
+    if not path.is_dir() or path.is_symlink():
+        return False
+    refused: List[OSError] = []
+    for _, folders, files in os.walk(str(path), onerror=refused.append):
+        if any(name.startswith(ATTACK_MADE) for name in folders + files):
+            return True
+    return any(not isinstance(error, FileNotFoundError) for error in refused)
+
+
+def made_by_another_user(path: str) -> bool:
+    """Tell whether a host entry belongs to another user than this one.
+
+    Everything a grading runs, the sandbox included, runs as this user.
+    """
+    try:
+        return os.lstat(path).st_uid != os.getuid()
+    except OSError:
+        return True  # gone already: not a leftover
+
+
+def leaked(before: List[str], after: List[str]) -> List[str]:
+    """Return the entries new in the host's /tmp and /dev/shm after grading.
+
+    The machine may be shared: another user's entry is left out, and so is
+    another program's temporary entry (see OTHERS_TEMPORARY) when it holds
+    nothing an attack makes.
+    """
+    return [path for path in sorted(set(after) - set(before))
+            if not made_by_another_user(path) and (
+                holds_attack_made(Path(path)) or not os.path.basename(
+                    path).startswith(OTHERS_TEMPORARY))]
+
+
+@pytest.mark.parametrize("name", NO_NEW_HOST_ENTRY)
+def test_hostile_attack_adds_no_entry_to_host_tmp_or_shm(
+        name: str, workspace: Path) -> None:
+    """Not a single new name in the host's /tmp or /dev/shm, any prefix."""
+    skip_without_sandbox(name)
+    result = graded(name, workspace)
+    assert result.crashed is None, result.crashed
+    assert leaked(result.shared_before, result.shared_after) == []
+
+
+def test_hostile_locked_scratch_meets_its_caps(workspace: Path) -> None:
+    """The filler wrote up to a cap in every place, and no more."""
+    skip_without_sandbox("locked-scratch")
+    found = probe_report(graded("locked-scratch", workspace))
+    assert found["findings"] == [], found
+    assert len(found["notes"]) == 3 and all(
+        int(note.split(":")[1].split("MB")[0]) > 0
+        for note in found["notes"]), found
+
+
+def kata_state() -> Dict[str, Any]:
+    """Return what a planted link could change: the kata's files, the venv.
+
+    The content of every file under kata/, tests/ and solution/ (and the
+    top-level configuration), and the names, sizes and modification times
+    of the venv's bin/ and the top level of its site-packages (a folder
+    only by name: importing a package may add its __pycache__).
+    """
+    files: Dict[str, Any] = {}
+    for folder in ("kata", "tests", "solution"):
+        for path, value in fingerprint(REPO_ROOT / folder).items():
+            files[folder + "/" + path] = value
+    for name in ("pytest.ini", "checker.sh", "requirements.txt"):
+        path = REPO_ROOT / name
+        files[name] = hashlib.sha256(path.read_bytes()).hexdigest() \
+            if path.is_file() else ""
+    venv = Path(os.path.realpath(sys.prefix))
+    listed: Dict[str, Any] = {}
+    sites = {os.path.realpath(entry) for entry in sys.path
+             if entry.endswith("site-packages")}
+    for folder in [str(venv / "bin"), *sorted(sites)]:
+        for entry in os.scandir(folder):
+            info = entry.stat(follow_symlinks=False)
+            listed[os.path.join(folder, entry.name)] = "folder" if \
+                stat.S_ISDIR(info.st_mode) else (info.st_mode, info.st_size,
+                                                 info.st_mtime_ns)
+    return {"files": files, "venv": listed}
+
+
+# Kata files the planted links point at, whose docstring line must not
+# reach the attack's report (a judge reading its output through a link).
+LINKED_SOURCES = ("solution/auth.py", "solution/user.py", "kata/steps.py",
+                  "kata/grading.py", "tests/conftest.py")
+
+
+def docstring_line(relative: str) -> str:
+    """Return the first line of a kata module's docstring, without quotes."""
+    for line in (REPO_ROOT / relative).read_text().splitlines():
+        if line.startswith('"""'):
+            return line.strip('"').strip()
+    return ""
+
+
+def test_hostile_links_reach_no_kata_file(workspace: Path) -> None:
+    """Links planted at every writable place: kata and venv unchanged.
+
+    The attack is graded with a copy of the solution, in one grading and
+    two parallel runs, on steps 0, 5 and 20: the solution still passes
+    every task, the attack none, the kata's files and the venv are as they
+    were, and the attack's report shows nothing of the files it linked.
+    """
+    if not ISOLATED:
+        pytest.skip(NO_SANDBOX)
+    attack = workspace / "plant-links-beside-the-solution"
+    solution = workspace / "solution-beside-plant-links"
+    shutil.copytree(str(HOSTILE / "plant-links"), str(attack))
+    shutil.copytree(str(REPO_ROOT / "solution"), str(solution))
+    before = kata_state()
+    planted, reference = grading.grade_many(
+        [attack, solution], [step(0), step(5), step(20)], jobs=2,
+        timeout=3 * TIMEOUT)
+    after = kata_state()
+    changed = sorted(
+        key for part in ("files", "venv")
+        for key in set(before[part]) | set(after[part])
+        if before[part].get(key) != after[part].get(key))
+    assert changed == [], "changed by the grading: {}".format(changed[:10])
+    assert [task.passed for task in reference.tasks] == [True] * 3, \
+        report.to_text(reference)[-3000:]
+    assert not any(task.passed for task in planted.tasks), \
+        report.to_text(planted)[-3000:]
+    runs = probe_reports(planted)
+    assert runs and all(run["findings"] == [] for run in runs), runs
+    shown = report.to_text(planted, show_output=True) + report.to_json(
+        planted)
+    for relative in LINKED_SOURCES:
+        line = docstring_line(relative)
+        assert line and line not in shown, "{} shows in the report".format(
+            relative)
