@@ -26,9 +26,10 @@ inside the sandbox, which sees nothing else of the kata.
 import ctypes
 import fcntl
 import os
+import re
 import socket
 import struct
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -152,9 +153,19 @@ def build(options: Dict[str, Any]) -> int:
     (under /variants, or /submission itself); options["service"] the
     folder of /services that holds the judge's service socket, if any.
     """
+    # The runtime or venv of a kata kept under /tmp is bound there; it is
+    # bound again on the run's own /tmp.
+    kept = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY))
+            for path in _mounts_below("/tmp")]
     _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
            "subset=pid")
     _tmpfs("/tmp", TMP_SIZE)
+    for path, descriptor in kept:
+        os.makedirs(path, exist_ok=True)
+        _mount("/proc/self/fd/{}".format(descriptor), path, None,
+               MS_BIND | MS_REC)
+        _remount_read_only(path)
+        os.close(descriptor)
     _tmpfs("/dev/shm", TMP_SIZE)
     _tmpfs(SCRATCH, SCRATCH_SIZE, mode="0700")
     _remount_read_only("/dev")
@@ -176,6 +187,27 @@ def build(options: Dict[str, Any]) -> int:
             _tmpfs(SERVICES, 4096, mode="0555", read_only=True)
     _loopback_up()
     return os.open(SCRATCH, os.O_RDONLY | os.O_DIRECTORY)
+
+
+def _mounts_below(folder: str) -> List[str]:
+    """Return the outermost mount points below folder.
+
+    A bind of one of them with its submounts brings the others along.
+    """
+    found = []
+    with open("/proc/self/mountinfo") as table:
+        for line in table:
+            point = line.split()[4]
+            # Spaces, tabs, newlines and backslashes are written in octal.
+            point = re.sub(r"\\([0-7]{3})",
+                           lambda match: chr(int(match.group(1), 8)), point)
+            if point.startswith(folder + "/"):
+                found.append(point)
+    outermost: List[str] = []
+    for path in sorted(set(found), key=lambda path: (path.count("/"), path)):
+        if not any(path.startswith(kept + "/") for kept in outermost):
+            outermost.append(path)
+    return outermost
 
 
 def _loopback_up() -> None:
