@@ -20,6 +20,7 @@ import pytest
 
 from kata import grading, manifest, report
 from kata.steps import REPO_ROOT, SOLUTION_DIR, SUBMISSION_FILES, step
+from helpers import copy_tree
 
 # Characters no report may carry as they are.
 FORBIDDEN = ("\r", "\t", "\x1b", "\x00", "\x7f", "\x85", "\u061c", "\u200e",
@@ -294,21 +295,6 @@ def test_output_tail_lines_are_escaped() -> None:
 
 
 # -- tampering ----------------------------------------------------------------
-
-def copy_tree(destination: Path) -> Path:
-    """Copy the part of the repository the manifest covers; return it."""
-    ignore = shutil.ignore_patterns(*manifest.SKIPPED_FOLDERS)
-    for folder in manifest.TREE_FOLDERS:
-        shutil.copytree(str(REPO_ROOT / folder), str(destination / folder),
-                        ignore=ignore)
-    for name in manifest.TREE_FILES:
-        shutil.copy2(str(REPO_ROOT / name), str(destination / name))
-    # The copy's own manifest: the real tree may be in the middle of a
-    # change, and the copy is what is compared.
-    manifest.write(destination / manifest.MANIFEST,
-                   manifest.tree_hashes(destination))
-    return destination
-
 
 def test_committed_manifest_matches_the_tree() -> None:
     """kata/MANIFEST.sha256 is the tree's: regenerate it after a change."""

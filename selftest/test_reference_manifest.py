@@ -6,26 +6,13 @@ the splice read kata/starter/: a change there changes verdicts, so it is
 reported like any other tampering, and ``reference_intact`` says why the
 reference cannot be trusted before anything is spliced into it.
 """
-import shutil
 from pathlib import Path
 
 import pytest
 
 from kata import grading, manifest, overlays
 from kata.steps import REPO_ROOT, step
-
-
-def copy_tree(destination: Path) -> Path:
-    """Copy what the manifest covers, with a manifest of the copy's own."""
-    ignore = shutil.ignore_patterns(*manifest.SKIPPED_FOLDERS)
-    for folder in manifest.TREE_FOLDERS:
-        shutil.copytree(str(REPO_ROOT / folder), str(destination / folder),
-                        ignore=ignore)
-    for name in manifest.TREE_FILES:
-        shutil.copy2(str(REPO_ROOT / name), str(destination / name))
-    manifest.write(destination / manifest.MANIFEST,
-                   manifest.tree_hashes(destination))
-    return destination
+from helpers import copy_tree
 
 
 def test_the_committed_manifest_covers_the_reference() -> None:
