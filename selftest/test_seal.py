@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 
 from kata import jail
-from kata.remote import Connection, Remote
+from kata.remote import Connection, Remote, SubjectBroke
 
 PROBE = Path(__file__).resolve().parent / "fixtures" / "submissions" / \
     "seal-probe"
@@ -136,3 +136,15 @@ def test_the_judge_reads_the_run_folder_without_links(
     finally:
         run.release()
     assert run.workdir.fd == -1
+
+
+def test_a_run_with_a_service_ends_with_its_server(
+        sealed_jail: jail.Jail) -> None:
+    """The relay of port 5000 does not keep a dead run's channel open."""
+    folder = sealed_jail.link().service_folder()
+    run = sealed_jail.link().spawn(True, call_seconds=10, service=folder)
+    try:
+        with pytest.raises(SubjectBroke, match="ended"):
+            probe(run).end()
+    finally:
+        run.release()

@@ -128,7 +128,7 @@ def init(options: Dict[str, Any], channel_fd: int) -> int:
     hand_over_workdir(channel_fd, seal.build(options))
     if options.get("service"):
         if os.fork() == 0:
-            confined_relay()
+            confined_relay(channel_fd)
     server = os.fork()
     if server == 0:
         code = 70
@@ -150,9 +150,14 @@ def init(options: Dict[str, Any], channel_fd: int) -> int:
             return os.waitstatus_to_exitcode(status) & 0xFF
 
 
-def confined_relay() -> None:
-    """Serve the run's port 5000 as the relay, confined; never return."""
+def confined_relay(channel_fd: int) -> None:
+    """Serve the run's port 5000 as the relay, confined; never return.
+
+    The test's channel is closed here: only the process that serves the
+    test may hold it, so that the judge sees it close when that one ends.
+    """
     try:
+        os.close(channel_fd)
         seal.confine(FILTER[0])
         relay.serve(seal.SERVICE_SOCKET)
     finally:
