@@ -20,15 +20,19 @@ missing) says why; the grading then judges the step on the student's whole
 stack alone. Only source text is handled here: nothing is imported or run.
 """
 import ast
+import re
 import shutil
 import textwrap
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Set, Tuple
+from typing import (Dict, FrozenSet, List, Optional, Sequence, Set,
+                    Tuple)
 
 from kata.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, Step
 
 MODULE = "<module>"
 ROUNDS = 5
+# Flask's shortcut decorators, @app.get("/x") and the like.
+SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 
 
 class SpliceError(Exception):
@@ -65,6 +69,42 @@ def _binds(node: ast.stmt) -> List[str]:
     return []
 
 
+def _routes(node: ast.stmt) -> FrozenSet[Tuple[str, str]]:
+    """Return the (path, method) pairs a view function's decorators route.
+
+    ``@app.route("/x", methods=["POST"])`` gives ("/x", "POST"), a route
+    without methods ("/x", "GET"), and ``@app.put("/x")`` ("/x", "PUT").
+    Anything else (a plain function, a computed path) routes nothing.
+    """
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return frozenset()
+    pairs: Set[Tuple[str, str]] = set()
+    for decorator in node.decorator_list:
+        if not (isinstance(decorator, ast.Call)
+                and isinstance(decorator.func, ast.Attribute)
+                and decorator.args
+                and isinstance(decorator.args[0], ast.Constant)
+                and isinstance(decorator.args[0].value, str)):
+            continue
+        path, verb = decorator.args[0].value, decorator.func.attr.upper()
+        if verb in SHORTCUT_METHODS:
+            pairs.add((path, verb))
+        elif verb == "ROUTE":
+            pairs.update((path, method) for method in _methods(decorator))
+    return frozenset(pairs)
+
+
+def _methods(route: ast.Call) -> List[str]:
+    """Return the HTTP methods of an ``app.route(...)`` call, GET if none."""
+    for keyword in route.keywords:
+        if keyword.arg == "methods" and isinstance(
+                keyword.value, (ast.List, ast.Tuple, ast.Set)):
+            return [item.value.upper() for item in keyword.value.elts
+                    if isinstance(item, ast.Constant)
+                    and isinstance(item.value, str)]
+    return ["GET"]
+
+
 def _span(node: ast.stmt) -> Tuple[int, int]:
     """Return the first and last line (0-based, inclusive) of a statement."""
     decorators = getattr(node, "decorator_list", [])
@@ -72,8 +112,15 @@ def _span(node: ast.stmt) -> Tuple[int, int]:
     return first - 1, (node.end_lineno or node.lineno) - 1
 
 
-def _find(tree: ast.Module, qualified: str) -> Optional[ast.stmt]:
-    """Return the statement that defines name or Class.name, if any."""
+def _find(tree: ast.Module, qualified: str,
+          like: Optional[ast.stmt] = None) -> Optional[ast.stmt]:
+    """Return the statement that defines name or Class.name, if any.
+
+    With like, the reference's definition of the same thing, a view
+    function is found by its routes: its name is the student's choice,
+    its path and method are not. A function of that name that routes
+    something else is not it.
+    """
     *owners, name = qualified.split(".")
     body: List[ast.stmt] = tree.body
     for owner in owners:
@@ -82,9 +129,47 @@ def _find(tree: ast.Module, qualified: str) -> Optional[ast.stmt]:
         if not found:
             return None
         body = found[-1].body
+    routes = _routes(like) if like is not None else frozenset()
+    if routes:
+        views = [node for node in body if _routes(node) & routes]
+        if views:
+            return views[-1]
     matches = [node for node in body if name in _binds(node)
-               and not isinstance(node, (ast.Import, ast.ImportFrom))]
+               and not isinstance(node, (ast.Import, ast.ImportFrom))
+               and not (routes and _routes(node))]
     return matches[-1] if matches else None
+
+
+def _renamed_views(text: str, name: str, student: ast.Module) -> str:
+    """Return reference text whose views take the student's names.
+
+    A view of text whose route and method a student's view serves is
+    renamed to that view's name, and so are the ``url_for`` calls that
+    name it: reference code then builds the student's URLs, and spliced
+    student code finds its own endpoint names.
+    """
+    tree = _parse(text, name)
+    lines = text.splitlines()
+    renames: Dict[str, str] = {}
+    for node in tree.body:
+        theirs = _find(student, getattr(node, "name", ""), like=node) \
+            if _routes(node) else None
+        if isinstance(theirs, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                and theirs.name != node.name:
+            renames[node.name] = theirs.name
+            at = node.lineno - 1
+            lines[at] = re.sub(r"\bdef\s+{}\b".format(re.escape(node.name)),
+                               "def " + theirs.name, lines[at], count=1)
+    if not renames:
+        return text
+    pattern = re.compile(r"""(url_for\(\s*)(['"])({})\2""".format(
+        "|".join(re.escape(old) for old in renames)))
+    return pattern.sub(
+        lambda match: "{}{}{}{}".format(match.group(1), match.group(2),
+                                        renames[match.group(3)],
+                                        match.group(2)),
+        "\n".join(lines)) + "\n"
 
 
 def _block(lines: List[str], node: ast.stmt) -> List[str]:
@@ -99,11 +184,14 @@ def _indented(block: List[str], indent: str) -> List[str]:
 
 
 def _replace(text: str, name: str, qualified: str,
-             block: List[str]) -> str:
-    """Put block in place of qualified's definition in text, or add it."""
+             block: List[str], like: Optional[ast.stmt] = None) -> str:
+    """Put block in place of qualified's definition in text, or add it.
+
+    like, the reference's definition, finds a view by its routes.
+    """
     tree = _parse(text, name)
     lines = text.splitlines()
-    node = _find(tree, qualified)
+    node = _find(tree, qualified, like)
     *owners, _ = qualified.split(".")
     if node is not None:
         first, last = _span(node)
@@ -144,7 +232,8 @@ def _with_definitions(solution: str, student: str, name: str,
     """
     student_tree = _parse(student, name)
     student_lines = student.splitlines()
-    text = solution
+    reference_tree = _parse(solution, name)
+    text = _renamed_views(solution, name, student_tree)
     pending = list(wanted)
     done: Set[str] = set()
     for _ in range(ROUNDS):
@@ -153,11 +242,18 @@ def _with_definitions(solution: str, student: str, name: str,
         used: Set[str] = set()
         helpers: Set[str] = set()
         for qualified in pending:
-            node = _find(student_tree, qualified)
+            like = _find(reference_tree, qualified)
+            node = _find(student_tree, qualified, like)
             if node is None:
-                raise SpliceError("{} has no {}".format(name, qualified))
-            text = _replace(text, name, qualified,
-                            _block(student_lines, node))
+                raise SpliceError("{} has no {}".format(
+                    name, _described(qualified, like)))
+            if _is_value(node) and "." not in qualified and \
+                    _find(_parse(text, name), qualified) is None:
+                # A constant or alias may be read when a class is built.
+                text = _with_import(text, name, _block(student_lines, node))
+            else:
+                text = _replace(text, name, qualified,
+                                _block(student_lines, node), like)
             done.add(qualified)
             names, attributes = _used_names(node)
             used |= names
@@ -183,8 +279,17 @@ def _with_definitions(solution: str, student: str, name: str,
     return text
 
 
+def _is_value(node: ast.stmt) -> bool:
+    """Tell whether a top-level statement binds a value, not a definition."""
+    return isinstance(node, (ast.Assign, ast.AnnAssign))
+
+
 def _with_import(text: str, name: str, block: List[str]) -> str:
-    """Add an import statement after the last top-level import of text."""
+    """Add a statement after the last top-level import of text.
+
+    Imports go there, and so do constants and aliases, which the module's
+    classes may read while they are built.
+    """
     tree = _parse(text, name)
     lines = text.splitlines()
     imports = [node for node in tree.body
@@ -197,20 +302,92 @@ def _with_import(text: str, name: str, block: List[str]) -> str:
 
 def _student_with_reference(solution: str, student: str, name: str,
                             others: List[str]) -> str:
-    """Return the student's file with other steps' definitions replaced."""
-    solution_tree = _parse(solution, name)
-    solution_lines = solution.splitlines()
+    """Return the student's file with other steps' definitions replaced.
+
+    The reference's definitions take the names of the student's views they
+    replace, and bring the reference's imports and module-level helpers
+    that they use and the student's file lacks.
+    """
+    student_tree = _parse(student, name)
+    reference_tree = _parse(solution, name)
+    renamed = _renamed_views(solution, name, student_tree)
+    renamed_tree = _parse(renamed, name)
+    renamed_lines = renamed.splitlines()
     text = student
+    inserted: List[ast.stmt] = []
     for qualified in others:
-        node = _find(solution_tree, qualified)
+        like = _find(reference_tree, qualified)
+        node = _find(renamed_tree, qualified, like)
         if node is None:
             continue
         try:
             text = _replace(text, name, qualified,
-                            _block(solution_lines, node))
+                            _block(renamed_lines, node), like)
         except SpliceError:
             continue  # no class to put it in: this step cannot need it
+        inserted.append(node)
+    return _with_reference_names(text, name, renamed_tree, renamed_lines,
+                                 inserted)
+
+
+def _with_reference_names(text: str, name: str, reference: ast.Module,
+                          reference_lines: List[str],
+                          inserted: List[ast.stmt]) -> str:
+    """Add the reference's top-level names that inserted code needs.
+
+    An import brings only the names needed; a helper function or constant
+    of the reference comes whole, with what it needs in turn. A name the
+    file defines already is the file's own and is left alone.
+    """
+    wanted: Set[str] = set()
+    for node in inserted:
+        wanted |= _used_names(node)[0]
+    added: Set[str] = set()
+    for _ in range(ROUNDS):
+        tree = _parse(text, name)
+        defined = {bound for node in tree.body for bound in _binds(node)}
+        missing = wanted - defined - added
+        if not missing:
+            break
+        wanted = set()
+        for node in reference.body:
+            needed = [bound for bound in _binds(node) if bound in missing]
+            if not needed:
+                continue
+            added.update(needed)
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                text = _with_import(text, name, [_import_of(node, needed)])
+            elif _is_value(node):
+                text = _with_import(text, name,
+                                    _block(reference_lines, node))
+                wanted |= _used_names(node)[0]
+            else:
+                block = _block(reference_lines, node)
+                text = "\n".join(text.splitlines() + ["", ""] + block) + "\n"
+                wanted |= _used_names(node)[0]
     return text
+
+
+def _import_of(node: ast.stmt, names: List[str]) -> str:
+    """Return an import statement of node that binds only names."""
+    aliases = [alias for alias in getattr(node, "names", [])
+               if (alias.asname or alias.name).split(".")[0] in names]
+    spelled = ", ".join(
+        alias.name + (" as " + alias.asname if alias.asname else "")
+        for alias in aliases)
+    if isinstance(node, ast.ImportFrom):
+        return "from {}{} import {}".format("." * node.level,
+                                            node.module or "", spelled)
+    return "import " + spelled
+
+
+def _described(qualified: str, like: Optional[ast.stmt]) -> str:
+    """Name what a step owns: a view by its route, the rest by name."""
+    routes = sorted(_routes(like)) if like is not None else []
+    if routes:
+        return "view for " + ", ".join(
+            "{} {}".format(method, path) for path, method in routes)
+    return qualified
 
 
 def spliced_files(step: Step, student: Path,

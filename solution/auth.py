@@ -37,8 +37,7 @@ class Auth:
         try:
             self._db.find_user_by(email=email)
         except NoResultFound:
-            hashed = _hash_password(password).decode("utf-8")
-            return self._db.add_user(email, hashed)
+            return self._db.add_user(email, _hash_password(password))
         raise ValueError("User {} already exists".format(email))
 
     def valid_login(self, email: str, password: str) -> bool:
@@ -104,6 +103,6 @@ class Auth:
             user = self._db.find_user_by(reset_token=reset_token)
         except NoResultFound:
             raise ValueError("this reset token is not valid")
-        hashed = _hash_password(password).decode("utf-8")
+        hashed = _hash_password(password)
         self._db.update_user(user.id, hashed_password=hashed,
                              reset_token=None)
