@@ -114,6 +114,39 @@ class TaskResult:
         return all(check.passed for check in self.checks
                    if check.kind == kind)
 
+    @property
+    def works(self) -> bool:
+        """Tell whether the task's code works, style aside."""
+        return self.kind_passed("files") and self.kind_passed("spec")
+
+    @property
+    def stack_checks(self) -> List[Check]:
+        """Return the checks as the student's whole stack gives them.
+
+        These are what a student reads, with the counts and places pytest
+        shows on the same code; the task's own verdict may come from its
+        code among the reference instead (see own_failures).
+        """
+        if not self.integrated_checks:
+            return self.checks
+        return [check for check in self.checks if check.kind != "spec"] + \
+            self.integrated_checks
+
+    @property
+    def own_failures(self) -> List[Check]:
+        """Return what the task's own code fails that its stack does not show.
+
+        Empty unless the task's code was run among the reference code and
+        failed there for a reason of its own.
+        """
+        if not self.integrated_checks:
+            return []
+        shown = {(check.name, check.message)
+                 for check in self.integrated_checks if not check.passed}
+        return [check for check in self.checks
+                if check.kind == "spec" and not check.passed
+                and (check.name, check.message) not in shown]
+
 
 @dataclass
 class Grade:
@@ -670,13 +703,15 @@ def _charged(tasks: List[TaskResult]) -> List[TaskResult]:
     for task in tasks:
         if not task.passed or task.integrated_passed:
             continue
+        # A step whose code works, style aside, breaks nothing later.
         earlier = [other for other in tasks
                    if other.step.number < task.step.number
-                   and not other.passed]
+                   and not other.works]
         if earlier:
             first = earlier[0]
-            reason = next((check.message for check in first.checks
-                           if not check.passed), "")
+            reason = next((check.message for check in first.stack_checks
+                           if not check.passed and check.kind != "style"),
+                          "")
             task.blocked_by = first.step.number
             task.note = "works once step {} is fixed{}".format(
                 first.step.number, ": " + one_line(reason) if reason else "")
@@ -687,6 +722,25 @@ def _charged(tasks: List[TaskResult]) -> List[TaskResult]:
                          "your whole stack{}".format(
                              ": " + one_line(reason) if reason else ""))
     return tasks
+
+
+def _line_maps(variant: Path, copy: Path) -> Dict[str, Dict[int, int]]:
+    """Return, per file a spliced variant changed, where its lines are.
+
+    A file the variant has as the student wrote it needs no map; one the
+    student has not has every line in the reference's code.
+    """
+    maps: Dict[str, Dict[int, int]] = {}
+    for path in variant.glob("*.py"):
+        spliced = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            student = (copy / path.name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            maps[path.name] = {}
+            continue
+        if student != spliced:
+            maps[path.name] = splice.line_map(spliced, student)
+    return maps
 
 
 def describe_confinement(running: Optional[jail.Jail]) -> str:
@@ -748,6 +802,12 @@ def _task(step: Step, copy: Path, too_large: Mapping[str, str],
                            else integrated)
     if own is not None:
         task.integrated_checks = integrated
+        if isinstance(variant, Path):
+            maps = _line_maps(variant, copy)
+            task.checks = ruled + [
+                Check(check.name, check.kind, check.passed,
+                      splice.in_student_lines(check.message, maps))
+                for check in spec_checks(own)]
     elif isinstance(variant, str) and not spec_passed(result):
         task.note = ("judged on your whole stack only: this step's code "
                      "could not be run among the reference code ({})"

@@ -2,7 +2,7 @@
 """Reports of a grade: text for people, JSON for gradebooks, JUnit for CI."""
 import json
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
@@ -92,12 +92,40 @@ def _verdict(task: TaskResult) -> str:
         return "pass (its own code; not yet with your whole stack)"
     if task.passed:
         return "pass"
-    works = task.kind_passed("files") and task.kind_passed("spec")
-    if works:
+    if task.works:
         return "FAIL (works, but style problems)"
     if task.timed_out:
         return "FAIL (timed out)"
     return "FAIL"
+
+
+def shown_counts(task: TaskResult) -> Tuple[int, int]:
+    """Return how many checks pass, of how many, as a student reads them.
+
+    A failing task counts its whole stack's checks, as pytest would on the
+    same code; a passing one counts the checks that gave it its verdict.
+    """
+    checks = task.checks if task.passed else task.stack_checks
+    return sum(check.passed for check in checks), len(checks)
+
+
+def task_failure_lines(task: TaskResult) -> List[str]:
+    """Return the failures of a task a student reads, one per line.
+
+    Those of the whole stack come first, with the student's own places;
+    what the task's own code fails among the reference, and the stack does
+    not show, follows under a line that says so.
+    """
+    if task.passed:
+        return []
+    lines = failure_lines([check for check in task.stack_checks
+                           if not check.passed])
+    extra = task.own_failures
+    if extra:
+        lines.append("       with the reference doing the other steps, "
+                     "this step's own code also fails:")
+        lines.extend(failure_lines(extra))
+    return lines
 
 
 def failure_lines(failed: List[Check]) -> List[str]:
@@ -157,20 +185,21 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
                                        for name in grade.extra_modules)))
     width = max(len(task.step.title) for task in grade.tasks) + 3
     for task in grade.tasks:
-        passed = sum(check.passed for check in task.checks)
+        passed, total = shown_counts(task)
         lines.append("{:>3}  {}  {:>3}/{:<3} {}".format(
             task.step.number, task.step.title.ljust(width, "."), passed,
-            len(task.checks), _verdict(task)))
-        failed = [check for check in task.checks if not check.passed]
+            total, _verdict(task)))
+        failed = [check for check in task.stack_checks + task.own_failures
+                  if not check.passed] if not task.passed else []
         if task.note:
             lines.append("       note: {}".format(one_line(task.note)))
-        if task.integrated_checks and not task.integrated_passed:
+        if task.passed and not task.integrated_passed:
             broken = [check for check in task.integrated_checks
                       if not check.passed]
             lines.append("       with your whole stack: {}/{} spec checks "
                          "fail".format(len(broken),
                                        len(task.integrated_checks)))
-        lines.extend(failure_lines(failed))
+        lines.extend(task_failure_lines(task))
         # The step's README is named once, unless a failure names it or
         # every failure names a page of its own (a rule of steps/STYLE.md).
         if (failed and not any(check.message.endswith("README.md)")

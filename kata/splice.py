@@ -20,6 +20,7 @@ missing) says why; the grading then judges the step on the student's whole
 stack alone. Only source text is handled here: nothing is imported or run.
 """
 import ast
+import difflib
 import re
 import shutil
 import textwrap
@@ -33,6 +34,8 @@ MODULE = "<module>"
 ROUNDS = 5
 # Flask's shortcut decorators, @app.get("/x") and the like.
 SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
+# A place in a message: "auth.py:38".
+PLACE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*\.py):(\d+)\b")
 
 
 class SpliceError(Exception):
@@ -444,3 +447,39 @@ def write_spliced(step: Step, student: Path, destination: Path,
     for name in extra_modules:
         if (student / name).is_file() and name not in files:
             shutil.copyfile(str(student / name), str(destination / name))
+
+
+def line_map(spliced: str, student: str) -> Dict[int, int]:
+    """Map the lines of a spliced file to the student's, where they are.
+
+    Lines (numbered from 1) that the splice took from the student's file,
+    in runs of at least two, map to their line there; a line of the
+    reference's code maps to nothing. A lone line that merely looks the
+    same in both (a blank, an ``else:``) is not trusted.
+    """
+    matcher = difflib.SequenceMatcher(None, spliced.splitlines(),
+                                      student.splitlines(), autojunk=False)
+    mapped: Dict[int, int] = {}
+    for first, theirs, size in matcher.get_matching_blocks():
+        if size >= 2:
+            mapped.update((first + offset + 1, theirs + offset + 1)
+                          for offset in range(size))
+    return mapped
+
+
+def in_student_lines(message: str, maps: Dict[str, Dict[int, int]]) -> str:
+    """Return message with places in spliced files moved to the student's.
+
+    maps gives, per spliced file name, its line_map. A place in one of
+    those files that is the student's line names that line; one in the
+    reference's code names the file as the reference's, without a line:
+    no message points at a line the student's file does not have.
+    """
+    def moved(match: "re.Match[str]") -> str:
+        name, line = match.group(1), int(match.group(2))
+        if name not in maps:
+            return match.group()
+        if line in maps[name]:
+            return "{}:{}".format(name, maps[name][line])
+        return "{} (the reference's code)".format(name)
+    return PLACE.sub(moved, message)

@@ -207,8 +207,7 @@ class Progress:
             sum(self.passing.values()), len(STEPS), _step_name(first.step),
             first.step.readme_ref), [first.step.readme_ref])
         self.tell("{}: {}/{} checks pass".format(
-            _step_name(first.step),
-            sum(check.passed for check in first.checks), len(first.checks)))
+            _step_name(first.step), *report.shown_counts(first)))
         self._failures(first)
         return False
 
@@ -235,13 +234,11 @@ class Progress:
                 self._failures(task)
         elif not current:
             self.tell("{} still fails: {}/{} checks pass.".format(
-                name, sum(check.passed for check in task.checks),
-                len(task.checks)))
+                name, *report.shown_counts(task)))
 
     def _failures(self, task: grading.TaskResult) -> None:
         """Say the failure lines of a task."""
-        for line in report.failure_lines(
-                [check for check in task.checks if not check.passed]):
+        for line in report.task_failure_lines(task):
             self.tell(line)
 
     def _rule(self, label: str) -> None:
