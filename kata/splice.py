@@ -51,7 +51,10 @@ def _parse(text: str, name: str) -> ast.Module:
     """Parse a module's source, or raise SpliceError saying why not."""
     try:
         return ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+    except SyntaxError as error:
+        raise SpliceError("{} does not parse (SyntaxError at {}:{})".format(
+            name, name, error.lineno or 1)) from None
+    except (ValueError, RecursionError, MemoryError) as error:
         raise SpliceError("{} does not parse ({})".format(
             name, type(error).__name__)) from None
 
@@ -393,6 +396,85 @@ def _described(qualified: str, like: Optional[ast.stmt]) -> str:
     return qualified
 
 
+def _without_broken_definitions(text: str, name: str, solution: str,
+                                step: Step) -> str:
+    """Return text with other steps' definitions that do not parse replaced.
+
+    A syntax error inside a definition another step owns is that step's
+    bug: the reference's definition takes its place, so this step can
+    still be judged on its own code. An error in this step's code, or
+    outside every definition, leaves the file as it is (it then does not
+    parse, and says so).
+    """
+    mine = {part.split(":", 1)[1] for part in owned(step)
+            if part.startswith(name + ":")}
+    reference = _parse(solution, name)
+    reference_lines = solution.splitlines()
+    for _ in range(ROUNDS):
+        try:
+            ast.parse(text)
+            return text
+        except SyntaxError as error:
+            lines = text.splitlines()
+            found = _enclosing_definition(lines, (error.lineno or 1) - 1)
+        except (ValueError, RecursionError, MemoryError):
+            return text
+        if found is None:
+            return text
+        qualified, first, last = found
+        node = _find(reference, qualified)
+        if qualified in mine or node is None:
+            return text
+        indent = re.match(r"\s*", lines[first]).group()
+        text = "\n".join(lines[:first]
+                         + _indented(_block(reference_lines, node), indent)
+                         + lines[last + 1:]) + "\n"
+    return text
+
+
+DEFINITION = re.compile(r"^(\s*)(?:async\s+)?(def|class)\s+(\w+)")
+
+
+def _enclosing_definition(lines: List[str], at: int
+                          ) -> Optional[Tuple[str, int, int]]:
+    """Find, by indentation alone, the definition holding line at.
+
+    Return its qualified name (``Class.method`` for a method) and its
+    first line (decorators included) and last line, 0-based; None when
+    the line is outside every function. The file does not parse, so its
+    syntax tree cannot say.
+    """
+    at = min(at, len(lines) - 1)
+    for start in range(at, -1, -1):
+        match = DEFINITION.match(lines[start])
+        if not match or match.group(2) != "def":
+            continue
+        depth = len(match.group(1))
+        end = start
+        for index in range(start + 1, len(lines)):
+            stripped = lines[index].strip()
+            if stripped and not stripped.startswith("#") and \
+                    len(lines[index]) - len(lines[index].lstrip()) <= depth:
+                break
+            end = index
+        if end < at:
+            return None
+        while end > start and not lines[end].strip():
+            end -= 1
+        first = start
+        while first > 0 and lines[first - 1].strip().startswith("@"):
+            first -= 1
+        qualified = match.group(3)
+        for above in range(start - 1, -1, -1):
+            outer = DEFINITION.match(lines[above])
+            if outer and len(outer.group(1)) < depth:
+                if outer.group(2) == "class":
+                    qualified = outer.group(3) + "." + qualified
+                break
+        return qualified, first, end
+    return None
+
+
 def spliced_files(step: Step, student: Path,
                   solution: Path = SOLUTION_DIR) -> Dict[str, str]:
     """Return the files of step's spliced submission, by name.
@@ -419,6 +501,8 @@ def spliced_files(step: Step, student: Path,
         except (OSError, UnicodeDecodeError):
             raise SpliceError("{} cannot be read as UTF-8 text".format(
                 name)) from None
+        student_text = _without_broken_definitions(
+            student_text, name, reference.read_text(), step)
         if name in mine or MODULE in parts:
             others = [part.split(":", 1)[1] for other in STEPS
                       if other.number != step.number

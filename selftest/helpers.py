@@ -1,13 +1,19 @@
 #!/usr/bin/env python3
 """Helpers of the kata's own tests: run specs the way the checker does."""
+import os
 import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
-from typing import Dict, Iterable, Sequence
+from typing import Collection, Dict, Iterable, Sequence, Tuple
 
 from kata import grading, jail, manifest, specrun
-from kata.steps import REPO_ROOT, Step
+from kata.steps import REPO_ROOT, STEPS, Step
 
 ISOLATE = jail.bwrap_works()
+# A pytest item's outcome: whether it passed, and its failure's message.
+Outcome = Tuple[bool, str]
 
 
 def run_specs(steps: Iterable[Step], folder: Path,
@@ -46,3 +52,48 @@ def copy_tree(destination: Path) -> Path:
     manifest.write(destination / manifest.MANIFEST,
                    manifest.tree_hashes(destination))
     return destination
+
+
+def pytest_outcomes(submission: Path, report: Path,
+                    numbers: Collection[int],
+                    ) -> Dict[int, Dict[str, Outcome]]:
+    """Run the steps' specs with plain pytest; return outcomes by step."""
+    specs = [str(step.spec) for step in STEPS if step.number in numbers]
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "KATA_IMPL"}
+    isolation = [] if ISOLATE else ["--unisolated"]
+    subprocess.run([sys.executable, "-m", "pytest", *specs, "--impl",
+                    str(submission), "-q", "--junitxml", str(report),
+                    *isolation], cwd=str(REPO_ROOT), env=environment,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   check=False)
+    by_module = {step.spec.stem: step.number for step in STEPS}
+    outcomes: Dict[int, Dict[str, Outcome]] = {}
+    for case in ElementTree.parse(str(report)).iter("testcase"):
+        number = by_module[case.get("classname", "").split(".")[-1]]
+        failure = case.find("failure")
+        if failure is None:
+            failure = case.find("error")
+        outcomes.setdefault(number, {})[case.get("name", "")] = (
+            failure is None,
+            "" if failure is None else failure.get("message", ""))
+    return outcomes
+
+
+def item_name(check: grading.Check) -> str:
+    """Return the pytest item's name of one of the checker's checks."""
+    if check.kind == "files":
+        return "files[{}]".format(check.name)
+    if check.kind == "style":
+        return "style[{}]".format(check.name.split(":")[0])
+    return check.name
+
+
+def checker_outcomes(task: grading.TaskResult) -> Dict[str, Outcome]:
+    """Return the outcome of each check of a task, the whole stack's.
+
+    pytest runs the whole stack, so the spec checks are those of the whole
+    stack when the checker also judged the step's own code.
+    """
+    return {item_name(check): (check.passed, check.message)
+            for check in task.stack_checks}

@@ -13,23 +13,19 @@ style items themselves. Neither leaves a trace in the submission folder.
 import hashlib
 import os
 import shutil
-import subprocess
-import sys
-import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 import pytest
 
-from helpers import ISOLATE
+from helpers import (ISOLATE, Outcome, checker_outcomes,
+                     pytest_outcomes)
 from kata import grading, workspace
-from kata.steps import REPO_ROOT, SOLUTION_DIR, STEPS
+from kata.steps import SOLUTION_DIR, STEPS
 
 # Every step: one pytest session per submission runs all the specs.
 STEP_NUMBERS = tuple(step.number for step in STEPS)
 SUBMISSIONS = ("solution", "starter", "style-defects")
-# An item's outcome: whether it passed, and its failure's message.
-Outcome = Tuple[bool, str]
 
 
 def make_submission(kind: str, folder: Path) -> Path:
@@ -69,53 +65,6 @@ def fingerprint(folder: Path) -> Dict[str, Tuple[int, int, str]]:
     return found
 
 
-def pytest_outcomes(submission: Path, report: Path,
-                    ) -> Dict[int, Dict[str, Outcome]]:
-    """Run the steps' specs with plain pytest; return outcomes by step."""
-    specs = [str(step.spec) for step in STEPS if step.number in STEP_NUMBERS]
-    environment = {key: value for key, value in os.environ.items()
-                   if key != "KATA_IMPL"}
-    isolation = [] if ISOLATE else ["--unisolated"]
-    subprocess.run([sys.executable, "-m", "pytest", *specs, "--impl",
-                    str(submission), "-q", "--junitxml", str(report),
-                    *isolation], cwd=str(REPO_ROOT), env=environment,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   check=False)
-    by_module = {step.spec.stem: step.number for step in STEPS}
-    outcomes: Dict[int, Dict[str, Outcome]] = {}
-    for case in ElementTree.parse(str(report)).iter("testcase"):
-        number = by_module[case.get("classname", "").split(".")[-1]]
-        failure = case.find("failure")
-        if failure is None:
-            failure = case.find("error")
-        outcomes.setdefault(number, {})[case.get("name", "")] = (
-            failure is None,
-            "" if failure is None else failure.get("message", ""))
-    return outcomes
-
-
-def item_name(check: grading.Check) -> str:
-    """Return the pytest item's name of one of the checker's checks."""
-    if check.kind == "files":
-        return "files[{}]".format(check.name)
-    if check.kind == "style":
-        return "style[{}]".format(check.name.split(":")[0])
-    return check.name
-
-
-def checker_outcomes(task: grading.TaskResult) -> Dict[str, Outcome]:
-    """Return the outcome of each check of a task, the whole stack's.
-
-    pytest runs the whole stack, so the spec checks are those of the whole
-    stack when the checker also judged the step's own code.
-    """
-    checks = [check for check in task.checks if check.kind != "spec"]
-    spec = task.integrated_checks or [
-        check for check in task.checks if check.kind == "spec"]
-    return {item_name(check): (check.passed, check.message)
-            for check in checks + spec}
-
-
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory,
              ) -> Dict[str, Tuple[Dict[int, Dict[str, Outcome]],
@@ -127,7 +76,8 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory,
     for kind in SUBMISSIONS:
         submission = make_submission(kind, folder)
         before = fingerprint(submission)
-        outcomes = pytest_outcomes(submission, folder / (kind + ".xml"))
+        outcomes = pytest_outcomes(submission, folder / (kind + ".xml"),
+                                   STEP_NUMBERS)
         grade = grading.grade(submission, steps, isolate=ISOLATE)
         assert fingerprint(submission) == before, kind
         found[kind] = (outcomes, grade.tasks)
