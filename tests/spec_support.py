@@ -258,6 +258,19 @@ def cookies_set(response: Answer) -> Dict[str, str]:
     return found
 
 
+def read_json(response: Answer) -> Any:
+    """Return the body of a response read as JSON, or None if it is not.
+
+    Only step 06's contract fixes the content type (jsonify); the other
+    end-points' contracts fix the body, so JSON text is read whatever
+    content type it is sent with.
+    """
+    try:
+        return json.loads(response.get_data(as_text=True))
+    except ValueError:
+        return None
+
+
 def session_cookie(session_id: Optional[str]) -> Dict[str, str]:
     """Return the headers that send session_id as a cookie (none for None)."""
     if session_id is None:
