@@ -15,13 +15,13 @@ import sqlite3
 import tempfile
 import time
 from dataclasses import dataclass
-from http.cookies import CookieError, SimpleCookie
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, \
     Tuple
 
 import pytest
 from werkzeug.datastructures import Headers
+from werkzeug.http import parse_cookie
 
 from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
                          SubjectFailure, Workdir, is_instance,
@@ -241,16 +241,34 @@ def send(submission: "Submission", client: Client, method: str, path: str,
 
 
 def cookies_set(response: Answer) -> Dict[str, str]:
-    """Return the cookies a response sets, by name."""
+    """Return the cookies a response sets, by name.
+
+    Only the leading name=value pair of each Set-Cookie header is read:
+    the attributes after it (HttpOnly, SameSite, Partitioned, ...) are the
+    student's choice, and http.cookies refuses a whole header for one
+    attribute it does not know. A header without a pair is ignored, as
+    browsers do (RFC 6265, section 5.2).
+    """
     found = {}
     for header in response.headers.getlist("Set-Cookie"):
-        jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(header)
-        except CookieError:
+        pair = header.split(";", 1)[0]
+        if "=" not in pair:
             continue
-        found.update({name: morsel.value for name, morsel in jar.items()})
+        found.update(parse_cookie(pair).items())
     return found
+
+
+def read_json(response: Answer) -> Any:
+    """Return the body of a response read as JSON, or None if it is not.
+
+    Only step 06's contract fixes the content type (jsonify); the other
+    end-points' contracts fix the body, so JSON text is read whatever
+    content type it is sent with.
+    """
+    try:
+        return json.loads(response.get_data(as_text=True))
+    except ValueError:
+        return None
 
 
 def session_cookie(session_id: Optional[str]) -> Dict[str, str]:

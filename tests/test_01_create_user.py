@@ -10,12 +10,14 @@ from spec_support import Remote, Submission, as_bytes, is_instance, short
 EMAIL = "bob@example.com"
 HASH = "$2b$04$not.a.real.hash.but.a.stored.string"
 
-# Small pools keep each example (a fresh a.db) cheap to run and to shrink;
-# add_user does not check for duplicates, so an email may come twice.
+# Small pools keep each example (a fresh a.db) cheap to run and to shrink.
+# Each email comes once: refusing a second user with the same email is left
+# to step 05, and a user model that makes email UNIQUE is a right answer.
 USERS = st.lists(st.tuples(
-    st.sampled_from(("ann@example.com", "bob@example.com", "zoé@exemple.fr")),
+    st.sampled_from(("ann@example.com", "bob@example.com", "zoé@exemple.fr",
+                     "dan@example.com")),
     st.sampled_from(("$2b$04$first", "$2b$04$second", "plain text"))),
-    min_size=1, max_size=4)
+    min_size=1, max_size=4, unique_by=lambda user: user[0])
 
 
 def fresh_db(submission: Submission) -> Remote:

@@ -5,7 +5,7 @@ from typing import Any, Tuple
 import pytest
 
 from spec_support import (Answer, Client, Remote, RemoteError, Submission,
-                          cookies_set, send, short)
+                          cookies_set, read_json, send, short)
 
 EMAIL = "bob@example.com"
 OTHER_EMAIL = "alice@example.com"
@@ -74,7 +74,7 @@ def test_right_credentials_answer_200(submission: Submission) -> None:
         "POST /sessions with a registered email and its password must "
         "answer 200; it answered {}".format(response.status_code))
     expected = {"email": EMAIL, "message": "logged in"}
-    body = response.get_json(silent=True)
+    body = read_json(response)
     assert body == expected, (
         "POST /sessions with the right credentials must answer the JSON "
         "{}; it answered {}".format(expected, short(

@@ -6,7 +6,8 @@ from typing import Optional
 from hypothesis import assume, example, given, strategies as st
 
 from spec_support import (Answer, Client, Submission, log_in_over_http,
-                          register_over_http, send, session_cookie, short)
+                          read_json, register_over_http, send,
+                          session_cookie, short)
 
 ALICE = "alice@example.com"
 BOB = "bob@example.com"
@@ -24,7 +25,7 @@ def profile(submission: Submission, client: Client,
 
 def shown(answer: Answer) -> str:
     """Return the answer's status and JSON body, for a failure message."""
-    body = answer.get_json(silent=True)
+    body = read_json(answer)
     if body is None:
         return str(answer.status_code)
     return "{} with {}".format(answer.status_code, short(body))
@@ -41,7 +42,7 @@ def test_profile_shows_the_email_of_the_cookies_user(
         assert answer.status_code == 200, (
             "GET /profile with the session cookie of {} must answer 200; it "
             "answered {}".format(email, shown(answer)))
-        body = answer.get_json(silent=True)
+        body = read_json(answer)
         assert body == {"email": email}, (
             "with two users logged in, GET /profile with the session cookie "
             "of {} must answer the JSON {}; it answered {}".format(
@@ -54,7 +55,7 @@ def test_profile_without_cookie_is_forbidden(submission: Submission) -> None:
     register_over_http(client, CAROL)
     log_in_over_http(client, ALICE)
     answer = profile(submission, client, None)
-    body = answer.get_json(silent=True)
+    body = read_json(answer)
     if isinstance(body, dict) and body.get("email"):
         danger = ("anyone sending no cookie is shown the account of {}, "
                   "an account takeover".format(short(body["email"])))
