@@ -55,6 +55,7 @@ td.flag{background:#F0E442}
  padding:.6em;font:12px/1.3 monospace;min-height:3em}
 pre.code{background:#f7f7f7;border:1px solid #ddd;padding:.4em;
  max-height:20em;overflow:auto}
+.sides{display:flex;gap:1em}.side{flex:1;min-width:0}
 .tools{margin:.5em 0}
 """
 SCRIPT = """
@@ -212,7 +213,7 @@ def _heatmap(students: List[str], reports: Dict[str, Dict[str, Any]],
         passed = data.get("tasks_passed", 0) if data else 0
         score = alike.get(name, 0.0)
         similar = ('<td class="{}">{}</td>'.format(
-            "flag" if score else "", "{:.2f}".format(score) if score else "")
+            "flag" if score else "", _score(score) if score else "")
             if with_similarity else "")
         out.append(
             '<tr data-index="{0}" data-name="{1}" data-passed="{2}" '
@@ -234,24 +235,50 @@ def _heatmap(students: List[str], reports: Dict[str, Dict[str, Any]],
     return out
 
 
+def _score(score: float) -> str:
+    """Write a score with the three decimals it has (0.997 is not 1.00)."""
+    return "{:.3f}".format(score)
+
+
 def _similarity_section(pairs: List[Dict[str, Any]]) -> List[str]:
     """Return the section of the similar pairs and their shared code."""
-    escape = html.escape
     flagged = [pair for pair in pairs if pair.get("flagged")]
     out = ['<h2 id="similarity">Similar submissions</h2>',
            "<p>{} pair(s) flagged.</p>".format(len(flagged))]
     for pair in flagged:
-        out.append('<details class="pair"><summary>{} ~ {}: {:.2f}'
-                   '</summary>'.format(escape(pair["a"]), escape(pair["b"]),
-                                       float(pair["score"])))
-        for side in ("a", "b"):
-            for fragment in pair.get("fragments_" + side, []):
-                out.append("<div>{} {} lines {}-{}</div><pre class=\"code\">"
-                           "{}</pre>".format(
-                               escape(pair[side]), escape(fragment["file"]),
-                               fragment["first_line"], fragment["last_line"],
-                               escape(fragment["code"])))
-        out.append("</details>")
+        out.append('<details class="pair"><summary>{} ~ {}: {}'
+                   '</summary><div class="sides">'.format(
+                       html.escape(pair["a"]), html.escape(pair["b"]),
+                       _score(float(pair["score"]))))
+        out.extend(_side(pair, "a", "b"))
+        out.extend(_side(pair, "b", "a"))
+        out.append("</div></details>")
+    return out
+
+
+def _side(pair: Dict[str, Any], side: str, other: str) -> List[str]:
+    """Return one submission's half of a pair: its shared fragments.
+
+    Both halves are shown side by side, each fragment labelled with whose
+    code it is, so that an instructor compares the two texts themselves.
+    """
+    escape = html.escape
+    name = escape(pair[side])
+    out = ['<div class="side side-{}"><h3>Code of {}</h3><p>{}% of its own '
+           "code (boilerplate aside) is also in {}'s.</p>".format(
+               side, name, "{:.1f}".format(
+                   100 * float(pair.get("share_" + side, 0.0))),
+               escape(pair[other]))]
+    fragments = pair.get("fragments_" + side, [])
+    for fragment in fragments:
+        out.append('<div class="where">{}: {} lines {}-{}</div>'
+                   '<pre class="code">{}</pre>'.format(
+                       name, escape(fragment["file"]),
+                       fragment["first_line"], fragment["last_line"],
+                       escape(fragment["code"])))
+    if not fragments:
+        out.append("<p>No fragment of {} to show.</p>".format(name))
+    out.append("</div>")
     return out
 
 

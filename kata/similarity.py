@@ -6,11 +6,15 @@ tokenised (names, strings and comments are abstracted away, so renaming
 variables or rewriting docstrings changes nothing), cut into k-grams of
 noise_threshold characters and winnowed into fingerprints. A pair's score
 is the share of a submission's code covered by fingerprints the other one
-has too. Code everyone is given does not count: the starter (kata/starter/)
-and the code blocks of the statements (steps/*/README.md) are boilerplate.
+has too. Code everyone writes does not count: the starter (kata/starter/),
+the code blocks of the statements (steps/*/README.md) and what the contract
+dictates (CONTRACT_FILES: the model, the fixed names, routes, status codes
+and messages, each step written the most direct way) are copydetect's
+boilerplate, so a pair is judged on the code its authors chose.
 
 Student code is only read, never imported or run.
 """
+import ast
 import io
 import json
 import os
@@ -29,12 +33,17 @@ SOLUTION_NAME = "solution/"
 # ignored, matches at least the guarantee threshold long are always found.
 NOISE_THRESHOLD = 25
 GUARANTEE_THRESHOLD = 30
-SCORE_THRESHOLD = 0.6
-# Characters of normalised code a pair must share to be flagged: a lone
-# user.py is the same in everyone's work (the contract fixes its columns),
-# and all of it is a high share of a submission that holds nothing else.
-# A complete submission normalises to about 3,000 characters.
-MIN_SHARED = 500
+# Both limits are measured (README, "Similarity", and the calibration in
+# selftest/test_similarity.py): beyond the boilerplate, correct submissions
+# written apart scored at most 0.679 against each other and solution/
+# (sharing 549 characters; the most any shared was 830, at 0.303), and
+# disguised copies scored at least 0.918 and shared at least 1,623. A pair
+# is flagged only past both limits.
+SCORE_THRESHOLD = 0.8
+# Characters of normalised code beyond the boilerplate that a flagged pair
+# shares at least: a submission that is little more than the contract
+# written plainly shares a high share of its small rest with anyone.
+MIN_SHARED = 600
 # A file larger than this is not a hand-written exercise file; reading it
 # all would only slow the comparison down.
 MAX_FILE_BYTES = 256 * 1024
@@ -117,11 +126,38 @@ def read_code(folder: Path, extra_modules: Iterable[str] = ()) -> Dict[
 
 
 def handed_out_code() -> List[str]:
-    """Return the code every student is given: starter and statements."""
+    """Return the code everyone has: starter, statements and contract."""
     pieces = [path.read_text() for path in sorted(STARTER_DIR.glob("*.py"))]
     for item in STEPS:
         pieces.extend(CODE_BLOCK.findall(item.readme.read_text()))
+    return pieces + contract_code()
+
+
+def contract_code() -> List[str]:
+    """Return what the contract dictates, as pieces of boilerplate.
+
+    Each file comes whole (a submission that follows the steps' order
+    shares the seams between definitions too) and cut into definitions (a
+    submission in another order shares those alone), once as written and
+    once in the other common spellings.
+    """
+    pieces: List[str] = []
+    for text in CONTRACT_FILES:
+        for variant in (text, respell(text)):
+            pieces.append(variant)
+            tree = ast.parse(variant)
+            for node in ast.walk(tree):
+                if isinstance(node, ast.FunctionDef):
+                    pieces.append(ast.get_source_segment(variant, node)
+                                  or "")
     return pieces
+
+
+def respell(text: str) -> str:
+    """Write contract code the other way students often write it."""
+    for pattern, replacement in RESPELLINGS:
+        text = re.sub(pattern, replacement, text)
+    return text
 
 
 def make_document(name: str, code: Dict[str, str]) -> Document:
@@ -283,6 +319,360 @@ def compare_folders(folders: Dict[str, Tuple[Path, List[str]]],
             child.stderr.strip()[-2000:]))
     pairs: List[Dict[str, Any]] = json.loads(child.stdout)
     return pairs
+
+
+# The contract (../shared/TASKS.md and the statements) written the most
+# direct way, in the steps' order: what a student who only follows the
+# statements writes. Matching it is no evidence of copying.
+CONTRACT_FILES: Tuple[str, ...] = (
+    '''#!/usr/bin/env python3
+"""..."""
+from sqlalchemy import Column, Integer, String
+from sqlalchemy.ext.declarative import declarative_base
+
+Base = declarative_base()
+
+
+class User(Base):
+    """..."""
+
+    __tablename__ = "users"
+    id = Column(Integer, primary_key=True)
+    email = Column(String(250), nullable=False)
+    hashed_password = Column(String(250), nullable=False)
+    session_id = Column(String(250), nullable=True)
+    reset_token = Column(String(250), nullable=True)
+''',
+    '''#!/usr/bin/env python3
+"""..."""
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.exc import InvalidRequestError
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm.exc import NoResultFound
+from sqlalchemy.orm.session import Session
+
+from user import Base, User
+
+
+class DB:
+    """..."""
+
+    def __init__(self) -> None:
+        """..."""
+        self._engine = create_engine("sqlite:///a.db", echo=False)
+        Base.metadata.drop_all(self._engine)
+        Base.metadata.create_all(self._engine)
+        self.__session = None
+
+    @property
+    def _session(self) -> Session:
+        """..."""
+        if self.__session is None:
+            DBSession = sessionmaker(bind=self._engine)
+            self.__session = DBSession()
+        return self.__session
+
+    def add_user(self, email: str, hashed_password: str) -> User:
+        """..."""
+        user = User(email=email, hashed_password=hashed_password)
+        self._session.add(user)
+        self._session.commit()
+        return user
+
+    def find_user_by(self, **kwargs: Any) -> User:
+        """..."""
+        user = self._session.query(User).filter_by(**kwargs).first()
+        if user is None:
+            raise NoResultFound
+        return user
+
+    def update_user(self, user_id: int, **kwargs: Any) -> None:
+        """..."""
+        user = self.find_user_by(id=user_id)
+        for key, value in kwargs.items():
+            if not hasattr(user, key):
+                raise ValueError
+            setattr(user, key, value)
+        self._session.commit()
+''',
+    '''#!/usr/bin/env python3
+"""..."""
+import uuid
+
+import bcrypt
+from sqlalchemy.orm.exc import NoResultFound
+
+from db import DB
+from user import User
+
+
+def _hash_password(password: str) -> bytes:
+    """..."""
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt())
+
+
+def _generate_uuid() -> str:
+    """..."""
+    return str(uuid.uuid4())
+
+
+class Auth:
+    """..."""
+
+    def __init__(self) -> None:
+        """..."""
+        self._db = DB()
+
+    def register_user(self, email: str, password: str) -> User:
+        """..."""
+        try:
+            self._db.find_user_by(email=email)
+        except NoResultFound:
+            return self._db.add_user(email, _hash_password(password))
+        raise ValueError("User {} already exists".format(email))
+
+    def valid_login(self, email: str, password: str) -> bool:
+        """..."""
+        try:
+            user = self._db.find_user_by(email=email)
+        except NoResultFound:
+            return False
+        return bcrypt.checkpw(password.encode("utf-8"), user.hashed_password)
+
+    def create_session(self, email: str) -> str:
+        """..."""
+        try:
+            user = self._db.find_user_by(email=email)
+        except NoResultFound:
+            return None
+        session_id = _generate_uuid()
+        self._db.update_user(user.id, session_id=session_id)
+        return session_id
+
+    def get_user_from_session_id(self, session_id: str) -> User:
+        """..."""
+        if session_id is None:
+            return None
+        try:
+            return self._db.find_user_by(session_id=session_id)
+        except NoResultFound:
+            return None
+
+    def destroy_session(self, user_id: int) -> None:
+        """..."""
+        self._db.update_user(user_id, session_id=None)
+
+    def get_reset_password_token(self, email: str) -> str:
+        """..."""
+        try:
+            user = self._db.find_user_by(email=email)
+        except NoResultFound:
+            raise ValueError
+        reset_token = _generate_uuid()
+        self._db.update_user(user.id, reset_token=reset_token)
+        return reset_token
+
+    def update_password(self, reset_token: str, password: str) -> None:
+        """..."""
+        if reset_token is None:
+            raise ValueError
+        try:
+            user = self._db.find_user_by(reset_token=reset_token)
+        except NoResultFound:
+            raise ValueError
+        self._db.update_user(user.id, hashed_password=_hash_password(
+            password), reset_token=None)
+''',
+    '''#!/usr/bin/env python3
+"""..."""
+from flask import Flask, Response, abort, jsonify, redirect, request
+
+from auth import Auth
+
+app = Flask(__name__)
+AUTH = Auth()
+
+
+@app.route("/", methods=["GET"])
+def index() -> Response:
+    """..."""
+    return jsonify({"message": "Bienvenue"})
+
+
+@app.route("/users", methods=["POST"])
+def users() -> Response:
+    """..."""
+    email = request.form.get("email")
+    password = request.form.get("password")
+    try:
+        AUTH.register_user(email, password)
+    except ValueError:
+        return jsonify({"message": "email already registered"}), 400
+    return jsonify({"email": email, "message": "user created"})
+
+
+@app.route("/sessions", methods=["POST"])
+def login() -> Response:
+    """..."""
+    email = request.form.get("email")
+    password = request.form.get("password")
+    if not AUTH.valid_login(email, password):
+        abort(401)
+    session_id = AUTH.create_session(email)
+    response = jsonify({"email": email, "message": "logged in"})
+    response.set_cookie("session_id", session_id)
+    return response
+
+
+@app.route("/sessions", methods=["DELETE"])
+def logout() -> Response:
+    """..."""
+    session_id = request.cookies.get("session_id")
+    user = AUTH.get_user_from_session_id(session_id)
+    if user is None:
+        abort(403)
+    AUTH.destroy_session(user.id)
+    return redirect("/")
+
+
+@app.route("/profile", methods=["GET"])
+def profile() -> Response:
+    """..."""
+    session_id = request.cookies.get("session_id")
+    user = AUTH.get_user_from_session_id(session_id)
+    if user is None:
+        abort(403)
+    return jsonify({"email": user.email})
+
+
+@app.route("/reset_password", methods=["POST"])
+def get_reset_password_token() -> Response:
+    """..."""
+    email = request.form.get("email")
+    try:
+        reset_token = AUTH.get_reset_password_token(email)
+    except ValueError:
+        abort(403)
+    return jsonify({"email": email, "reset_token": reset_token})
+
+
+@app.route("/reset_password", methods=["PUT"])
+def update_password() -> Response:
+    """..."""
+    email = request.form.get("email")
+    reset_token = request.form.get("reset_token")
+    new_password = request.form.get("new_password")
+    try:
+        AUTH.update_password(reset_token, new_password)
+    except ValueError:
+        abort(403)
+    return jsonify({"email": email, "message": "Password updated"})
+
+
+if __name__ == "__main__":
+    app.run(host="0.0.0.0", port=5000)
+''',
+    '''#!/usr/bin/env python3
+"""..."""
+import requests
+
+URL = "http://localhost:5000"
+EMAIL = "..."
+PASSWD = "..."
+NEW_PASSWD = "..."
+
+
+def register_user(email: str, password: str) -> None:
+    """..."""
+    response = requests.post(URL + "/users", data={
+        "email": email, "password": password})
+    assert response.status_code == 200
+    assert response.json() == {"email": email, "message": "user created"}
+
+
+def log_in_wrong_password(email: str, password: str) -> None:
+    """..."""
+    response = requests.post(URL + "/sessions", data={
+        "email": email, "password": password})
+    assert response.status_code == 401
+
+
+def log_in(email: str, password: str) -> str:
+    """..."""
+    response = requests.post(URL + "/sessions", data={
+        "email": email, "password": password})
+    assert response.status_code == 200
+    assert response.json() == {"email": email, "message": "logged in"}
+    return response.cookies.get("session_id")
+
+
+def profile_unlogged() -> None:
+    """..."""
+    response = requests.get(URL + "/profile")
+    assert response.status_code == 403
+
+
+def profile_logged(session_id: str) -> None:
+    """..."""
+    response = requests.get(URL + "/profile", cookies={
+        "session_id": session_id})
+    assert response.status_code == 200
+    assert response.json() == {"email": EMAIL}
+
+
+def log_out(session_id: str) -> None:
+    """..."""
+    response = requests.delete(URL + "/sessions", cookies={
+        "session_id": session_id})
+    assert response.status_code == 200
+    assert response.json() == {"message": "Bienvenue"}
+
+
+def reset_password_token(email: str) -> str:
+    """..."""
+    response = requests.post(URL + "/reset_password", data={
+        "email": email})
+    assert response.status_code == 200
+    return response.json()["reset_token"]
+
+
+def update_password(email: str, reset_token: str,
+                    new_password: str) -> None:
+    """..."""
+    response = requests.put(URL + "/reset_password", data={
+        "email": email, "reset_token": reset_token,
+        "new_password": new_password})
+    assert response.status_code == 200
+    assert response.json() == {"email": email, "message": "Password updated"}
+
+
+if __name__ == "__main__":
+    register_user(EMAIL, PASSWD)
+    log_in_wrong_password(EMAIL, NEW_PASSWD)
+    profile_unlogged()
+    session_id = log_in(EMAIL, PASSWD)
+    profile_logged(session_id)
+    log_out(session_id)
+    reset_token = reset_password_token(EMAIL)
+    update_password(EMAIL, reset_token, NEW_PASSWD)
+    log_in(EMAIL, NEW_PASSWD)
+''',
+)
+# The other common spellings of the same contract code: form fields read
+# with [] rather than .get, JSON built from keywords, optional results
+# annotated as such, nullable columns left at their default.
+RESPELLINGS: Tuple[Tuple[str, str], ...] = (
+    (r'request\.form\.get\(("\w+")\)', r"request.form[\1]"),
+    (r'jsonify\(\{"(\w+)": ([^,{}]+)\}\)', r"jsonify(\1=\2)"),
+    (r'jsonify\(\{"(\w+)": ([^,{}]+), "(\w+)": ([^,{}]+)\}\)',
+     r"jsonify(\1=\2, \3=\4)"),
+    (r'-> (str|User):\n(\s+"""\.\.\."""\n\s+(?:try|if))',
+     r"-> Optional[\1]:\n\2"),
+    (r", nullable=True\)", ")"),
+    (r"(?m)^from typing import Any$", "from typing import Any, Optional"),
+)
 
 
 def main() -> int:

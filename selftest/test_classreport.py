@@ -3,6 +3,7 @@
 import json
 import os
 import random
+import re
 import shutil
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
@@ -96,6 +97,44 @@ def test_submission_text_is_escaped_everywhere() -> None:
     data = page.split('id="class-data">', 1)[1].split("</script>", 1)[0]
     assert "<" not in data
     assert json.loads(data)["students"][3]["name"] == HOSTILE_NAME
+
+
+def flagged_pair(score: float) -> Dict[str, Any]:
+    """Return a flagged pair whose two sides each have a fragment."""
+    return {"a": "ana", "b": "solution/", "score": score, "flagged": True,
+            "shared": 1600, "share_a": 0.9974, "share_b": 0.81,
+            "fragments_a": [{"file": "auth.py", "first_line": 3,
+                             "last_line": 4, "code": "x = 'ana side'"}],
+            "fragments_b": [{"file": "db.py", "first_line": 7,
+                             "last_line": 9, "code": "y = 'other side'"}]}
+
+
+def test_the_pair_view_shows_both_sides_labelled() -> None:
+    """Each side's fragments are shown, each under whose code it is."""
+    names, reports, _ = synthetic_class(2)
+    page = classreport.render("class", names, reports, [flagged_pair(0.9)])
+    view = page.split('<details class="pair">', 1)[1].split(
+        "</details>", 1)[0]
+    side_a, side_b = view.split('<div class="side side-')[1:]
+    assert "Code of ana" in side_a and "Code of solution/" in side_b
+    assert "ana: auth.py lines 3-4" in side_a
+    assert "x = &#x27;ana side&#x27;" in side_a
+    assert "solution/: db.py lines 7-9" in side_b
+    assert "y = &#x27;other side&#x27;" in side_b
+    assert "99.7% of its own code" in side_a
+    assert "81.0% of its own code" in side_b
+
+
+def test_scores_keep_their_third_decimal() -> None:
+    """0.997 is not shown as 1.00, in the pair view nor in the grid."""
+    names, reports, _ = synthetic_class(2)
+    pair = flagged_pair(0.997)
+    pair["a"] = names[0]
+    page = classreport.render("class", names, reports, [pair])
+    assert "<summary>{} ~ solution/: 0.997</summary>".format(
+        names[0]) in page
+    assert '<td class="flag">0.997</td>' in page
+    assert "1.00<" not in page
 
 
 def test_most_failed_checks_are_counted_per_submission() -> None:
@@ -261,8 +300,15 @@ def test_a_real_roster_renders_in_the_browser(
     browser.execute_script("window.scrollTo(0, 0);")
     shoot(browser, "class-report-real.png")
     pairs = browser.find_elements(By.CSS_SELECTOR, "details.pair")
-    assert [pair.text for pair in pairs] == ["ana ~ solution/: 1.00",
-                                             "ben ~ cy: 1.00"]
+    summaries = [pair.text for pair in pairs]
+    assert [text.rsplit(": ", 1)[0] for text in summaries] == [
+        "ana ~ solution/", "ben ~ cy"]
+    assert all(re.fullmatch(r"\S+ ~ \S+: [01]\.\d{3}", text)
+               for text in summaries), summaries
     browser.execute_script("arguments[0].scrollIntoView();", pairs[0])
     pairs[0].click()
-    assert "ana user.py lines 1-" in pairs[0].text
+    shown = pairs[0].text
+    assert "Code of ana" in shown and "Code of solution/" in shown
+    assert re.search(r"^ana: \w+\.py lines \d+-", shown, re.MULTILINE)
+    assert re.search(r"^solution/: \w+\.py lines \d+-", shown,
+                     re.MULTILINE)

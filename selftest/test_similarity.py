@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
 """roster --similarity: copies are flagged, independent work is not."""
+import ast
+import itertools
 import re
 import shutil
 from pathlib import Path
@@ -11,9 +13,12 @@ from kata import cli, similarity
 from kata.steps import SOLUTION_DIR, STARTER_DIR, STEPS
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "similarity"
-# A complete, correct submission written from the contract, in another
-# style than solution/ (it grades 21/21).
-INDEPENDENT = FIXTURES / "independent"
+# Complete, correct submissions (each grades 21/21), written from the
+# contract and the statements alone, without looking at solution/, each in
+# a style of its own: the calibration set of the thresholds.
+INDEPENDENTS = sorted(path for path in (FIXTURES / "independent").iterdir()
+                      if path.is_dir())
+INDEPENDENT = FIXTURES / "independent" / "original"
 DOCSTRING = re.compile(r'"""(.*?)"""', re.DOTALL)
 
 
@@ -55,6 +60,62 @@ def cosmetic_copy(source: Path, target: Path) -> Path:
             if indent and code.endswith('."""') and following.strip():
                 lines.append("")
         path.write_text("\n".join(lines))
+    return copy
+
+
+def reversed_definitions(text: str) -> str:
+    """Reverse the order of each run of definitions, classes' included."""
+    lines = text.split("\n")
+    runs: List[List[ast.stmt]] = []
+
+    def collect(body: List[ast.stmt]) -> None:
+        """Note every run of two or more definitions in a body."""
+        run: List[ast.stmt] = []
+        for node in body + [ast.Pass()]:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                run.append(node)
+                if isinstance(node, ast.ClassDef):
+                    collect(node.body)
+                continue
+            if len(run) > 1:
+                runs.append(run)
+            run = []
+
+    collect(ast.parse(text).body)
+    # From the bottom up, so that the lines above keep their numbers.
+    for run in sorted(runs, key=lambda nodes: -nodes[0].lineno):
+        spans = [(min([node.lineno] + [decorator.lineno for decorator
+                                       in getattr(node, "decorator_list")])
+                  - 1, int(getattr(node, "end_lineno"))) for node in run]
+        gap = lines[spans[0][1]:spans[1][0]]
+        moved: List[str] = []
+        for first, last in reversed(spans):
+            moved.extend((gap if moved else []) + lines[first:last])
+        lines[spans[0][0]:spans[-1][1]] = moved
+    return "\n".join(lines)
+
+
+def reordered_copy(source: Path, target: Path,
+                   renames: Dict[str, str]) -> Path:
+    """Copy a submission as a cheat hides it: every surface changed.
+
+    Renamed identifiers, reworded docstrings, definitions in reverse
+    order, comments before each function and return, other blank lines.
+    """
+    copy = disguised_copy(source, target, renames)
+    for path in copy.glob("*.py"):
+        lines = []
+        for line in reversed_definitions(path.read_text()).split("\n"):
+            code = line.lstrip()
+            indent = line[:len(line) - len(code)]
+            if code.startswith(("def ", "return ")):
+                lines.append(indent + "# my own approach")
+            lines.append(line)
+            if code.startswith("class "):
+                lines.append("")
+        text = "\n".join(lines)
+        ast.parse(text)
+        path.write_text(text)
     return copy
 
 
@@ -127,9 +188,10 @@ def test_independent_submissions_are_not_flagged(
 
 
 def test_a_threshold_below_their_score_flags_independent_work() -> None:
-    """The threshold decides: at 0.2 the independent pair is flagged too."""
+    """The limits decide: low enough, the independent pair is flagged."""
     pairs = similarity.compare_folders(
-        {"ben": (INDEPENDENT, [])}, similarity.Options(threshold=0.2))
+        {"ben": (INDEPENDENT, [])}, similarity.Options(threshold=0.2,
+                                                       min_shared=100))
     assert pair_of(pairs, "ben", similarity.SOLUTION_NAME)["flagged"]
 
 
@@ -200,3 +262,94 @@ def test_unusable_thresholds_are_refused_before_grading(
     assert "--guarantee-threshold" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         cli.main(["roster", str(tmp_path), "--similarity-threshold", "2"])
+
+
+# Disguised copies of the calibration: (copy, its source, what it renames).
+DISGUISES = (
+    ("copy-of-solution", SOLUTION_DIR, {
+        "user": "person", "token": "ticket", "email": "address",
+        "response": "answer", "hashed": "digest"}),
+    ("copy-of-helpers", FIXTURES / "independent" / "helpers", {
+        "account": "member", "fields": "values", "reply": "result",
+        "secret": "raw"}),
+)
+
+
+@pytest.fixture(scope="module")
+def calibration(tmp_path_factory: pytest.TempPathFactory) -> Dict[
+        frozenset, Dict[str, object]]:
+    """Score every pair of the calibration set, flagged or not.
+
+    The set is the independent submissions, solution/ and the disguised
+    copies; with both limits at zero compare_folders returns every pair.
+    """
+    root = tmp_path_factory.mktemp("calibration")
+    folders = {path.name: (path, []) for path in INDEPENDENTS}
+    for name, source, renames in DISGUISES:
+        folders[name] = (reordered_copy(source, root / name, renames), [])
+    pairs = similarity.compare_folders(folders, similarity.Options(
+        threshold=0.0, min_shared=0))
+    by_names = {frozenset((str(pair["a"]), str(pair["b"]))): pair
+                for pair in pairs}
+    for pair in sorted(pairs, key=lambda item: -float(item["score"])):
+        print("{:.3f} {:5d}  {} ~ {}".format(pair["score"], pair["shared"],
+                                             pair["a"], pair["b"]))
+    return by_names
+
+
+def flagged_by_default(pair: Dict[str, object]) -> bool:
+    """Tell whether the default limits flag a pair of these scores."""
+    return (float(pair["score"]) >= similarity.SCORE_THRESHOLD
+            and int(pair["shared"]) >= similarity.MIN_SHARED)
+
+
+def test_the_calibration_set_is_many_independent_submissions() -> None:
+    """Seven submissions in seven styles, none of them a copy."""
+    assert len(INDEPENDENTS) >= 7
+    assert INDEPENDENT in INDEPENDENTS
+
+
+def test_no_independent_pair_is_flagged(
+        calibration: Dict[frozenset, Dict[str, object]]) -> None:
+    """Work written apart is never flagged, nor against solution/."""
+    names = [path.name for path in INDEPENDENTS] + [
+        similarity.SOLUTION_NAME]
+    flagged = [pair for a, b in itertools.combinations(names, 2)
+               for pair in [calibration[frozenset((a, b))]]
+               if flagged_by_default(pair)]
+    assert not flagged, flagged
+
+
+def test_every_disguised_copy_is_flagged(
+        calibration: Dict[frozenset, Dict[str, object]]) -> None:
+    """Renamed, reordered, reworded and reflowed copies are all flagged."""
+    for name, source, _ in DISGUISES:
+        other = (similarity.SOLUTION_NAME if source == SOLUTION_DIR
+                 else source.name)
+        pair = calibration[frozenset((name, other))]
+        assert flagged_by_default(pair), pair
+
+
+def test_the_limits_leave_a_margin_on_both_sides(
+        calibration: Dict[frozenset, Dict[str, object]]) -> None:
+    """The threshold sits well between honest work and copies."""
+    copies = {name for name, _, _ in DISGUISES}
+    honest = [float(pair["score"]) for key, pair in calibration.items()
+              if not key & copies]
+    copied = [float(calibration[frozenset((name, similarity.SOLUTION_NAME
+                                           if source == SOLUTION_DIR
+                                           else source.name))]["score"])
+              for name, source, _ in DISGUISES]
+    assert max(honest) <= similarity.SCORE_THRESHOLD - 0.05
+    assert min(copied) >= similarity.SCORE_THRESHOLD + 0.05
+
+
+def test_the_contract_written_plainly_is_not_evidence() -> None:
+    """The contract's own code shares nothing that counts with solution/."""
+    code = {"plain": {name: text for name, text in zip(
+        similarity.PYTHON_FILES, similarity.CONTRACT_FILES)}}
+    solution = similarity.read_code(SOLUTION_DIR)
+    pair = pair_of(similarity.compare_class(code, solution=solution),
+                   "plain", similarity.SOLUTION_NAME)
+    assert not pair["flagged"], pair
+    assert pair["shared"] < similarity.MIN_SHARED / 3, pair
