@@ -15,6 +15,11 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from kata.steps import REPO_ROOT, STEPS, Step, step
 
+# roster --similarity's defaults, kata/similarity.py's calibrated limits
+# (that module loads copydetect, too slow to import for every command).
+SIMILARITY_THRESHOLD = 0.8
+SIMILARITY_MIN_SHARED = 600
+
 # Every command word, with what it does; anything else that is not a path
 # is refused, so a typo never grades the wrong folder.
 COMMANDS: Dict[str, str] = {
@@ -233,14 +238,15 @@ def _class_report_options(roster: argparse.ArgumentParser) -> None:
                         help="flag submissions alike each other or close "
                              "to solution/ (in the JSON and HTML outputs)")
     roster.add_argument("--similarity-threshold", type=_share,
-                        default=0.6, metavar="SHARE",
+                        default=SIMILARITY_THRESHOLD, metavar="SHARE",
                         help="share of a submission's own code found in "
-                             "another that flags the pair (default: 0.6)")
-    roster.add_argument("--similarity-min-shared", type=int, default=500,
-                        metavar="CHARS",
+                             "another that flags the pair (default: "
+                             "{})".format(SIMILARITY_THRESHOLD))
+    roster.add_argument("--similarity-min-shared", type=int,
+                        default=SIMILARITY_MIN_SHARED, metavar="CHARS",
                         help="normalised code a flagged pair must share "
-                             "at least (default: 500; a whole submission "
-                             "is about 3000)")
+                             "at least (default: {}; a whole submission "
+                             "is about 3000)".format(SIMILARITY_MIN_SHARED))
     roster.add_argument("--noise-threshold", type=int, default=25,
                         metavar="CHARS",
                         help="shortest match that counts, in characters "

@@ -307,12 +307,13 @@ def _with_import(text: str, name: str, block: List[str]) -> str:
 
 
 def _student_with_reference(solution: str, student: str, name: str,
-                            others: List[str]) -> str:
+                            others: List[str], mine: Set[str]) -> str:
     """Return the student's file with other steps' definitions replaced.
 
     The reference's definitions take the names of the student's views they
     replace, and bring the reference's imports and module-level helpers
-    that they use and the student's file lacks.
+    that they use and the student's file lacks, but never one of mine, the
+    top-level names the step being judged owns: missing, they stay so.
     """
     student_tree = _parse(student, name)
     reference_tree = _parse(solution, name)
@@ -333,12 +334,12 @@ def _student_with_reference(solution: str, student: str, name: str,
             continue  # no class to put it in: this step cannot need it
         inserted.append(node)
     return _with_reference_names(text, name, renamed_tree, renamed_lines,
-                                 inserted)
+                                 inserted, mine)
 
 
 def _with_reference_names(text: str, name: str, reference: ast.Module,
                           reference_lines: List[str],
-                          inserted: List[ast.stmt]) -> str:
+                          inserted: List[ast.stmt], mine: Set[str]) -> str:
     """Add the reference's top-level names that inserted code needs.
 
     An import brings only the names needed; a helper function or constant
@@ -352,7 +353,7 @@ def _with_reference_names(text: str, name: str, reference: ast.Module,
     for _ in range(ROUNDS):
         tree = _parse(text, name)
         defined = {bound for node in tree.body for bound in _binds(node)}
-        missing = wanted - defined - added
+        missing = wanted - defined - added - mine
         if not missing:
             break
         wanted = set()
@@ -510,7 +511,9 @@ def spliced_files(step: Step, student: Path,
                       if part.startswith(name + ":")
                       and not part.endswith(MODULE)]
             files[name] = _student_with_reference(
-                reference.read_text(), student_text, name, others)
+                reference.read_text(), student_text, name, others,
+                {part for part in parts if "." not in part
+                 and part != MODULE})
         else:
             files[name] = _with_definitions(
                 reference.read_text(), student_text, name, parts)

@@ -353,3 +353,9 @@ def test_the_contract_written_plainly_is_not_evidence() -> None:
                    "plain", similarity.SOLUTION_NAME)
     assert not pair["flagged"], pair
     assert pair["shared"] < similarity.MIN_SHARED / 3, pair
+
+
+def test_the_command_line_defaults_are_the_calibrated_limits() -> None:
+    """roster --similarity uses the limits the calibration chose."""
+    assert cli.SIMILARITY_THRESHOLD == similarity.SCORE_THRESHOLD
+    assert cli.SIMILARITY_MIN_SHARED == similarity.MIN_SHARED
