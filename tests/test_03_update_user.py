@@ -82,29 +82,43 @@ def test_unknown_keyword_raises_value_error(submission: Submission) -> None:
     result = outcome(lambda: db.update_user(1, no_such_column="x"))
     assert raised(result, ValueError), (
         "update_user(1, no_such_column='x') must raise ValueError, since "
-        "users has no such column; {}".format(describe_outcome(result)))
+        "a user has no such attribute; {}".format(describe_outcome(result)))
     user = db.find_user_by(id=1)
     assert not hasattr(user, "no_such_column"), (
         "update_user(1, no_such_column='x') must not create an attribute "
-        "no_such_column on the {}: only columns may be set".format(
+        "no_such_column on the {}: only a user's attributes may be "
+        "set".format(
             user_class.type_name))
 
 
 def test_a_refused_call_changes_nothing(submission: Submission) -> None:
-    """An unknown keyword beside a real column raises and changes nothing."""
+    """An unknown keyword beside a real column raises and changes nothing.
+
+    Nothing is left pending either: the next call's commit stores only
+    that call's change.
+    """
     db = one_user(submission)
     before = submission.stored_user(ANN)
     call = "update_user(1, session_id='s-1', no_such_column='x')"
     result = outcome(lambda: db.update_user(
         1, session_id="s-1", no_such_column="x"))
     assert raised(result, ValueError), (
-        "{} must raise ValueError: users has no column no_such_column; "
+        "{} must raise ValueError: a user has no attribute no_such_column; "
         "{}".format(call, describe_outcome(result)))
     after = submission.stored_user(ANN)
     assert after == before, (
         "{} raised ValueError, yet user 1 in a.db changed from {} to {}: a "
         "refused call must change nothing, not even session_id".format(
             call, short(before, 200), short(after, 200)))
+    # A change left pending in the session would be stored by the next
+    # commit: the next call, a right one, must store only its own change.
+    db.update_user(1, reset_token="r-1")
+    later = submission.stored_user(ANN)
+    assert (later or {}).get("session_id") == (before or {}).get(
+        "session_id"), (
+        "{} raised ValueError, but its session_id='s-1' was left pending "
+        "and the next call, update_user(1, reset_token='r-1'), stored it: "
+        "check every keyword before setting any".format(call))
 
 
 @given(changes=CHANGES)
