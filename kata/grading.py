@@ -488,17 +488,25 @@ def charge_problems(copy: Path,
     means no step owns the file: every step that has it gets the problem.
     """
     owners = ownership.Ownership(copy)
-    return {name: [owners.step_of(name, line)
-                   for line in _charged_lines(found)]
-            for name, found in problems.items()}
+    charged = {}
+    for name, found in problems.items():
+        broken_at = owners.file(name).broken_at \
+            if name.endswith(".py") else None
+        charged[name] = [owners.step_of(name, line)
+                         for line in _charged_lines(found, broken_at)]
+    return charged
 
 
-def _charged_lines(found: Sequence[style.StyleProblem]) -> List[int]:
+def _charged_lines(found: Sequence[style.StyleProblem],
+                   broken_at: Optional[int] = None) -> List[int]:
     """Return the line each problem of one file is charged by.
 
     A problem of a whole-file rule counts as line 0. kata/style.py sorts a
     rule's problems by line and, past its cap, adds one of line 0 for the
-    rest: those come after the last problem shown, whose line it takes.
+    rest: those come after the last problem shown, whose line it takes. In
+    a file that does not parse from line broken_at on, pycodestyle reads
+    that line and those after it wrongly: its problems there count as the
+    syntax error's.
     """
     lines = []
     last_line: Dict[str, int] = {}
@@ -508,6 +516,8 @@ def _charged_lines(found: Sequence[style.StyleProblem]) -> List[int]:
             line = 0
         elif line == 0 and last_line.get(problem.rule):
             line = last_line[problem.rule]
+        if broken_at and problem.rule == "G4" and line >= broken_at:
+            line = broken_at
         last_line[problem.rule] = line
         lines.append(line)
     return lines

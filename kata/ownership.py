@@ -116,10 +116,13 @@ class FileOwners:
         self.module_owner = module_owner(name, steps)
         self.imports: Dict[str, List[int]] = {}
         self.definitions: List[Definition] = []
+        # Where Python stops reading a file that does not parse, if it says.
+        self.broken_at: Optional[int] = None
         if text is not None:
             tree = _parse(text)
             if tree is None:
                 self.definitions = _outline_by_indentation(text)
+                self.broken_at = _syntax_error_line(text)
             else:
                 self.definitions = _outline(tree, text)
                 self.imports = _import_lines(tree)
@@ -316,6 +319,17 @@ def _parse(text: str) -> Optional[ast.Module]:
         return ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
+
+
+def _syntax_error_line(text: str) -> Optional[int]:
+    """Return the line of a file's syntax error, None if Python names none."""
+    try:
+        ast.parse(text)
+    except SyntaxError as error:
+        return error.lineno or None
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _outline(tree: ast.Module, text: str) -> List[Definition]:
