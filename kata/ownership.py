@@ -49,6 +49,8 @@ _HEADER = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+"
 _MODULE_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=]*)?=(?!=)")
 _NAME = re.compile(r"(?<![.\w])([A-Za-z_]\w*)")
 _ATTRIBUTE = re.compile(r"\b([A-Za-z_]\w*)[ \t]*\.[ \t]*([A-Za-z_]\w*)")
+# Where Python ends a line of source (not at a form feed or U+2028).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # A route: its path and the HTTP methods it answers.
 Route = Tuple[str, FrozenSet[str]]
 
@@ -126,6 +128,7 @@ class FileOwners:
             else:
                 self.definitions = _outline(tree, text)
                 self.imports = _import_lines(tree)
+        self._innermost_of_line: Optional[List[Optional[int]]] = None
         self._explicit = self._explicit_owners(
             owned_definitions(name, steps), _solution_routes(
                 str(solution / name)))
@@ -146,12 +149,11 @@ class FileOwners:
 
     def _innermost(self, line: int) -> Optional[int]:
         """Return the index of the innermost definition holding a line."""
-        holding = [index for index, definition in enumerate(self.definitions)
-                   if definition.first <= line <= definition.last]
-        if not holding:
+        if self._innermost_of_line is None:
+            self._innermost_of_line = _innermost_of_lines(self.definitions)
+        if line >= len(self._innermost_of_line):
             return None
-        return max(holding, key=lambda index: (
-            self.definitions[index].first, -self.definitions[index].last))
+        return self._innermost_of_line[line]
 
     def _explicit_owners(self, owners: Dict[str, int],
                          routes: Dict[Route, str]) -> Dict[int, int]:
@@ -294,6 +296,33 @@ class Ownership:
             return []
 
 
+def _innermost_of_lines(definitions: Sequence[Definition],
+                        ) -> List[Optional[int]]:
+    """Return, by line number, the innermost definition holding the line.
+
+    Definitions nest, so one sweep over the lines with a stack of the open
+    ones finds them all, however deep the nesting.
+    """
+    last_line = max((definition.last for definition in definitions),
+                    default=0)
+    found: List[Optional[int]] = [None] * (last_line + 1)
+    starting = sorted(range(len(definitions)), key=lambda index: (
+        definitions[index].first, -definitions[index].last))
+    stack: List[int] = []
+    position = 0
+    for line in range(1, last_line + 1):
+        while stack and definitions[stack[-1]].last < line:
+            stack.pop()
+        while position < len(starting) and \
+                definitions[starting[position]].first <= line:
+            stack.append(starting[position])
+            position += 1
+        while stack and definitions[stack[-1]].last < line:
+            stack.pop()
+        found[line] = stack[-1] if stack else None
+    return found
+
+
 def _read(path: Path) -> Optional[str]:
     """Return a file's text (bad bytes replaced), None when unreadable.
 
@@ -321,6 +350,11 @@ def _parse(text: str) -> Optional[ast.Module]:
         return None
 
 
+def _lines(text: str) -> List[str]:
+    """Return the lines of a text, cut where Python and pycodestyle cut."""
+    return _LINE_BREAK.split(text)
+
+
 def _syntax_error_line(text: str) -> Optional[int]:
     """Return the line of a file's syntax error, None if Python names none."""
     try:
@@ -339,7 +373,7 @@ def _outline(tree: ast.Module, text: str) -> List[Definition]:
     outside every function. The code of a nested function counts among
     the uses of the definition that holds it.
     """
-    lines = text.splitlines()
+    lines = _lines(text)
     definitions: List[Definition] = []
     # Each entry: a node, the classes around it, whether a function is
     # around it, the innermost definition and the innermost named one.
@@ -501,47 +535,89 @@ def _outline_by_indentation(text: str) -> List[Definition]:
     A ``def`` or ``class`` line opens a definition that runs while the
     lines are indented deeper; a module-level ``NAME = ...`` one that runs
     over its indented continuation lines. Uses are read from the words of
-    the text, which a string or a comment may fool: this is a best guess
-    for a file that is broken anyway.
+    each line, which a string or a comment may fool: this is a best guess
+    for a file that is broken anyway. One pass, whatever the nesting.
     """
-    lines = text.splitlines()
+    lines = _lines(text)
     definitions: List[Definition] = []
-    # The open definitions: their indentation, index and kind (def, class
-    # or an assignment's "=").
-    open_ones: List[Tuple[int, int, str]] = []
+    open_ones: List[_Open] = []
+    last_code = 0
     for number, line in enumerate(lines, 1):
         if not _is_code(line):
             continue
         depth = _indentation(line)
-        while open_ones and depth <= open_ones[-1][0]:
-            open_ones.pop()
-        header = _HEADER.match(line)
-        assigned = _MODULE_ASSIGNMENT.match(line) if depth == 0 else None
-        if header is not None:
-            name, kind = header.group(3), header.group(2)
-        elif assigned is not None:
-            name, kind = assigned.group(1), "="
-        else:
-            continue
-        qualified: Tuple[str, ...] = ()
-        if all(around != "def" for _, _, around in open_ones):
-            classes = [index for _, index, around in open_ones
-                       if around == "class"]
-            qualified = (".".join(definitions[classes[-1]].qualified +
-                                  (name,)) if classes else name,)
-        definitions.append(Definition(
-            qualified, _first_text_line(lines, number, depth),
-            _block_end(lines, number, depth),
-            open_ones[-1][1] if open_ones else None, kind == "def"))
-        if kind != "=" and not open_ones:
-            definitions[-1].routes = _text_routes(
-                lines, definitions[-1].first, number)
-        open_ones.append((depth, len(definitions) - 1, kind))
-    for definition in definitions:
-        body = "\n".join(lines[definition.first - 1:definition.last])
-        definition.names = set(_NAME.findall(body))
-        definition.attributes = set(_ATTRIBUTE.findall(body))
+        while open_ones and depth <= open_ones[-1].depth:
+            definitions[open_ones.pop().index].last = last_code
+        last_code = number
+        opened = _opened(line, depth, open_ones, definitions)
+        if opened is not None:
+            definition, kind = opened
+            definition.first = _first_text_line(lines, number, depth)
+            definition.last = number
+            if kind != "=" and not open_ones:
+                definition.routes = _text_routes(lines, definition.first,
+                                                 number)
+            definitions.append(definition)
+            index = len(definitions) - 1
+            around = open_ones[-1] if open_ones else None
+            in_function = kind == "def" or (around is not None and
+                                            around.in_function)
+            prefix = around.prefix if around is not None else ""
+            if kind == "class" and definition.qualified:
+                prefix = definition.qualified[0] + "."
+            open_ones.append(_Open(
+                depth, index, in_function, prefix,
+                index if definition.qualified else
+                around.named if around is not None else None))
+        if open_ones and open_ones[-1].named is not None:
+            user = definitions[open_ones[-1].named]
+            user.names.update(_NAME.findall(line))
+            user.attributes.update(_ATTRIBUTE.findall(line))
+    for still_open in open_ones:
+        definitions[still_open.index].last = last_code
     return definitions
+
+
+@dataclass
+class _Open:
+    """A definition of a broken file whose indented block is being read.
+
+    in_function tells whether its block is a function's code (where no
+    definition is named); prefix is what the names defined in its block
+    start with (``Auth.`` in a class); named is the nearest named
+    definition, itself included, which the block's uses count for.
+    """
+
+    depth: int
+    index: int
+    in_function: bool
+    prefix: str
+    named: Optional[int]
+
+
+def _opened(line: str, depth: int, open_ones: List[_Open],
+            definitions: List[Definition],
+            ) -> Optional[Tuple[Definition, str]]:
+    """Return the definition a line of a broken file opens, and its kind.
+
+    The kind is "def", "class" or "=" (a module-level assignment); the
+    definition's lines are left for the caller to set.
+    """
+    header = _HEADER.match(line)
+    assigned = _MODULE_ASSIGNMENT.match(line) if depth == 0 else None
+    if header is not None:
+        name, kind = header.group(3), header.group(2)
+    elif assigned is not None:
+        name, kind = assigned.group(1), "="
+    else:
+        return None
+    around = open_ones[-1] if open_ones else None
+    qualified: Tuple[str, ...] = ()
+    if around is None or not around.in_function:
+        qualified = ((around.prefix if around is not None else "") + name,)
+    return Definition(qualified, 0, 0,
+                      around.index if around is not None else None,
+                      kind == "def"), kind
 
 
 def _first_text_line(lines: List[str], number: int, depth: int) -> int:
@@ -558,19 +634,6 @@ def _first_text_line(lines: List[str], number: int, depth: int) -> int:
             break
         first -= 1
     return first
-
-
-def _block_end(lines: List[str], number: int, depth: int) -> int:
-    """Return the last code line indented deeper than a header's line."""
-    last = number
-    for later in range(number + 1, len(lines) + 1):
-        line = lines[later - 1]
-        if not _is_code(line):
-            continue
-        if _indentation(line) <= depth:
-            break
-        last = later
-    return last
 
 
 def _text_routes(lines: List[str], first: int, header: int) -> List[Route]:

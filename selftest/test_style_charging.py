@@ -301,3 +301,25 @@ def test_module_owners_follow_the_list_of_steps() -> None:
         "README.md")] == [0, 1, 4, 6, 20, 0]
     assert ownership.module_owner("wrappers.py") is None
     assert ownership.owned_definitions("app.py")["AUTH"] == 7
+
+
+def test_a_chain_of_helpers_goes_to_the_step_at_its_head() -> None:
+    """Helpers calling helpers, 300 deep, parsed or not: all step 08's."""
+    chain = "".join("def _a{}() -> None:\n    _a{}()\n\n\n".format(
+        index, index + 1) for index in range(300))
+    text = ("class Auth:\n    def valid_login(self) -> None:\n"
+            "        _a0()\n\n\n" + chain)
+    for source in (text, text + "broken = (\n"):
+        owners = ownership.FileOwners("auth.py", source)
+        assert [owners.step_at(line) for line in (1, 3, 6, 7, 1202,
+                                                  1203)] == \
+            [4, 8, 8, 8, 8, 8]
+
+
+def test_deep_nesting_is_outlined() -> None:
+    """More levels than Python parses: the broken file is still outlined."""
+    text = "".join("{}def nested{}() -> None:\n".format(" " * depth, depth)
+                   for depth in range(400))
+    owners = ownership.FileOwners("auth.py", text)
+    assert owners.broken_at is not None
+    assert owners.step_at(400) == 4
