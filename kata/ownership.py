@@ -64,7 +64,8 @@ class Definition:
     another, which only the definition around it can own. first and last
     are its lines, 1-based and inclusive, decorators and the comment lines
     right above it included. names are the plain names its code reads;
-    attributes the ``base.attribute`` pairs (``self._find_user``).
+    attributes the ``base.attribute`` pairs (``self._find_user``); routes
+    those of a view of the Flask app, read from its decorators.
     """
 
     qualified: Tuple[str, ...]
@@ -549,7 +550,7 @@ def _outline_by_indentation(text: str) -> List[Definition]:
         while open_ones and depth <= open_ones[-1].depth:
             definitions[open_ones.pop().index].last = last_code
         last_code = number
-        opened = _opened(line, depth, open_ones, definitions)
+        opened = _opened(line, depth, open_ones)
         if opened is not None:
             definition, kind = opened
             definition.first = _first_text_line(lines, number, depth)
@@ -596,7 +597,6 @@ class _Open:
 
 
 def _opened(line: str, depth: int, open_ones: List[_Open],
-            definitions: List[Definition],
             ) -> Optional[Tuple[Definition, str]]:
     """Return the definition a line of a broken file opens, and its kind.
 
