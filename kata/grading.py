@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import (Callable, Collection, Dict, Iterable, List, Mapping,
                     Optional, Sequence, Tuple, Union)
 
-from kata import jail, manifest, splice, specrun, style
+from kata import jail, manifest, ownership, splice, specrun, style
 from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
 
 # A run is a judge and a subject that take turns: two runs keep a core busy.
@@ -466,19 +466,94 @@ def style_verdicts(step: Step, copy: Path,
     for its kind; a Python file the copy lacks has none (file_checks
     reports it). The modules of the folder that the step's files import
     (those of problems, see style_problems) are checked too, as helpers.
+    A check only counts the problems charged to the step (see
+    charge_problems): every step of a file keeps its checks, but a problem
+    fails one step.
     """
     files = [(name, style.kind_of(name)) for name in step.files
              if name == style.README or (copy / name).is_file()]
     extras = [name for name in problems if name not in SUBMISSION_FILES]
     files += [(name, style.FileKind.HELPER)
               for name in imported_extra_modules(copy, step.files, extras)]
+    charged = problems.charged if isinstance(problems, StyleProblems) \
+        else charge_problems(copy, problems)
     verdicts = []
     for name, kind in files:
+        mine = [problem for problem, owner in zip(problems.get(name, []),
+                                                  charged.get(name, []))
+                if owner is None or owner == step.number]
         for rule in style.rules_for(kind):
-            found = [problem for problem in problems.get(name, [])
-                     if problem.rule == rule.id]
+            found = [problem for problem in mine if problem.rule == rule.id]
             verdicts.append((name, rule, rule_check(name, rule, found)))
     return verdicts
+
+
+class StyleProblems(Dict[str, List[style.StyleProblem]]):
+    """The style problems of a copy's files, by name, and whose each is.
+
+    charged holds, beside each file's list of problems, the number of the
+    step each one is charged to (see charge_problems).
+    """
+
+    def __init__(self, problems: Dict[str, List[style.StyleProblem]],
+                 charged: Dict[str, List[Optional[int]]]) -> None:
+        """Keep the problems and the steps they are charged to."""
+        super().__init__(problems)
+        self.charged = charged
+
+
+# The rules about a file as a whole (its first line, its last newline, its
+# mode bits): the step owning the file's module level answers for them.
+FILE_RULES = ("G1", "G2", "G3")
+# pycodestyle's own word for G2's problem, reported on the last line.
+NO_FINAL_NEWLINE = "pycodestyle W292 "
+
+
+def charge_problems(copy: Path,
+                    problems: Mapping[str, List[style.StyleProblem]],
+                    ) -> Dict[str, List[Optional[int]]]:
+    """Return, beside each problem, the step it is charged to.
+
+    A problem belongs to the step that owns its line (kata/ownership.py):
+    the definition around it, else the file's module level; a problem of
+    the whole file (G1-G3, or line 0) to the module level's owner; all of
+    a helper module's to the step owning the line that imports it. None
+    means no step owns the file: every step that has it gets the problem.
+    """
+    owners = ownership.Ownership(copy)
+    charged = {}
+    for name, found in problems.items():
+        broken_at = owners.file(name).broken_at \
+            if name.endswith(".py") else None
+        charged[name] = [owners.step_of(name, line)
+                         for line in _charged_lines(found, broken_at)]
+    return charged
+
+
+def _charged_lines(found: Sequence[style.StyleProblem],
+                   broken_at: Optional[int] = None) -> List[int]:
+    """Return the line each problem of one file is charged by.
+
+    A problem of a whole-file rule counts as line 0. kata/style.py sorts a
+    rule's problems by line and, past its cap, adds one of line 0 for the
+    rest: those come after the last problem shown, whose line it takes. In
+    a file that does not parse from line broken_at on, pycodestyle reads
+    that line and those after it wrongly: its problems there count as the
+    syntax error's.
+    """
+    lines = []
+    last_line: Dict[str, int] = {}
+    for problem in found:
+        line = problem.line
+        if problem.rule in FILE_RULES or NO_FINAL_NEWLINE in problem.message:
+            line = 0
+        elif line == 0 and last_line.get(problem.rule):
+            line = last_line[problem.rule]
+        if broken_at and problem.rule == "G4" and line >= broken_at:
+            line = broken_at
+        last_line[problem.rule] = line
+        lines.append(line)
+    return lines
 
 
 def rule_check(name: str, rule: style.Rule,
@@ -766,11 +841,12 @@ def expected_cost(step: Step) -> int:
 
 
 def style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
-                   ) -> Dict[str, List[style.StyleProblem]]:
+                   ) -> StyleProblems:
     """Return the style problems of every file the steps concern.
 
     The modules of the folder that those files import, which snapshot
-    copied, are among them, judged by the rules of a helper module.
+    copied, are among them, judged by the rules of a helper module. Each
+    problem is charged to one step (see charge_problems).
     """
     names = sorted({name for step in steps for name in step.files})
     copied = [path.name for path in copy.glob("*.py")
@@ -781,7 +857,7 @@ def style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
     for name in imported_extra_modules(copy, names, copied):
         problems[name] = style.check_file(copy, name, min_doc_words,
                                           style.FileKind.HELPER)
-    return problems
+    return StyleProblems(problems, charge_problems(copy, problems))
 
 
 def _task(step: Step, copy: Path, too_large: Mapping[str, str],

@@ -136,7 +136,11 @@ def test_watch_names_a_done_step_that_a_save_breaks(
 
 def test_watch_reruns_on_chmod_and_shows_each_regression(
         tmp_path: Path, screen: Screen) -> None:
-    """chmod -x, which breaks G3, and chmod +x, which mends it, start runs."""
+    """chmod -x, which breaks G3, and chmod +x, which mends it, start runs.
+
+    G3 is about the whole of db.py: step 01, which owns its module level,
+    regresses; step 02, also in db.py, does not.
+    """
     folder = tmp_path / "ws"
     workspace.init(folder, 3)
     db = folder / "db.py"
@@ -145,22 +149,49 @@ def test_watch_reruns_on_chmod_and_shows_each_regression(
         start = screen.wait_for("Waiting for a save")
         os.chmod(str(db), mode & ~0o111)
         broken = screen.wait_for(
-            "step 01 Create user passed before and fails now", start)
+            "step 01 Create user passed before and fails now; back to it.",
+            start)
         wait = screen.wait_for("Waiting for a save", broken)
-        said = screen.text(broken, wait)
-        # The step behind the one to do next shows its own failures.
-        assert "step 02 Find user passed before and fails now: " \
-            "x [style] db.py G3" in said, said
+        said = screen.text(start, wait)
+        assert "step 02" not in said, said
+        assert "x [style] db.py G3" in said, said
         assert "run chmod +x db.py" in said, said
-        assert "1/21 steps done. Next: step 01 Create user" in said, said
+        assert "2/21 steps done. Next: step 01 Create user" in said, said
         assert "step 01 Create user: 13/14 checks pass" in said, said
         os.chmod(str(db), mode)
         mended = screen.wait_for("step 01 Create user passes.", wait)
         back = screen.wait_for("Waiting for a save", mended)
         said = screen.text(mended, back)
-        assert "step 02 Find user passes." in said, said
         assert "3/21 steps done. Next: step 03 Update user" in said, said
     _assert_wrapped_and_separated(screen, 3)
+
+
+def test_watch_blames_a_style_slip_on_the_step_whose_code_it_is(
+        tmp_path: Path, screen: Screen) -> None:
+    """Three blank lines before valid_login: step 08 regressed, not 04.
+
+    Steps 04 to 08 share auth.py; the blank lines are step 08's code.
+    """
+    folder = tmp_path / "ws"
+    workspace.init(folder, 9)
+    auth = folder / "auth.py"
+    right = auth.read_text()
+    with _watching(folder, screen):
+        start = screen.wait_for("Waiting for a save")
+        assert "9/21 steps done. Next: step 09" in screen.text(), \
+            screen.text()
+        auth.write_text(right.replace("    def valid_login",
+                                      "\n\n    def valid_login", 1))
+        wait = screen.wait_for("Waiting for a save", start + 1)
+        said = screen.text(start, wait)
+        assert "step 08 Credentials validation passed before and fails " \
+            "now; back to it." in said, said
+        assert said.count("passed before") == 1, said
+        assert "step 04" not in said, said
+        assert "8/21 steps done. Next: step 08 Credentials validation" \
+            in said, said
+        assert "E303" in said, said
+    _assert_wrapped_and_separated(screen, 2)
 
 
 def test_wrap_fits_the_width_and_cuts_no_word() -> None:
