@@ -778,12 +778,8 @@ def _charged(tasks: List[TaskResult]) -> List[TaskResult]:
     for task in tasks:
         if not task.passed or task.integrated_passed:
             continue
-        # A step whose code works, style aside, breaks nothing later.
-        earlier = [other for other in tasks
-                   if other.step.number < task.step.number
-                   and not other.works]
-        if earlier:
-            first = earlier[0]
+        first = _blocking(task, tasks)
+        if first is not None:
             reason = next((check.message for check in first.stack_checks
                            if not check.passed and check.kind != "style"),
                           "")
@@ -797,6 +793,27 @@ def _charged(tasks: List[TaskResult]) -> List[TaskResult]:
                          "your whole stack{}".format(
                              ": " + one_line(reason) if reason else ""))
     return tasks
+
+
+def _blocking(task: TaskResult,
+              tasks: Sequence[TaskResult]) -> Optional[TaskResult]:
+    """Return the step whose code keeps task's whole stack from working.
+
+    A step whose code fails with the very message task's stack fails with
+    is the one (a syntax error in a later step's method breaks the whole
+    file); else the first earlier step whose code does not work. A step
+    whose code works, style aside, breaks nothing.
+    """
+    broken = [other for other in tasks
+              if other is not task and not other.works]
+    seen = {check.message for check in task.integrated_checks
+            if not check.passed}
+    sharing = [other for other in broken
+               if seen & {check.message for check in other.stack_checks
+                          if not check.passed}]
+    earlier = [other for other in broken
+               if other.step.number < task.step.number]
+    return (sharing or earlier or [None])[0]
 
 
 def _line_maps(variant: Path, copy: Path) -> Dict[str, Dict[int, int]]:
