@@ -162,6 +162,15 @@ class Grade:
     # The modules of the submission folder, besides the exercise files,
     # that those import and that were copied and graded, e.g. wrappers.py.
     extra_modules: List[str] = field(default_factory=list)
+    # The machine's load when the grading started and ended (one-minute
+    # averages) and its cores: see machine_load.
+    load: Dict[str, float] = field(default_factory=dict)
+
+    @property
+    def graded_under_load(self) -> bool:
+        """Tell whether the machine had more work than cores while grading."""
+        return bool(self.load) and max(
+            self.load["start"], self.load["end"]) > self.load["cores"]
 
     @property
     def specs_modified(self) -> bool:
@@ -592,6 +601,17 @@ def grade(submission: Path, steps: Sequence[Step] = STEPS, jobs: int = 2,
                       pytest_args, min_doc_words=min_doc_words)[0]
 
 
+def machine_load(start: Optional[float] = None) -> Dict[str, float]:
+    """Return the load average now (as start, or beside a given start).
+
+    Time limits are CPU time, so a busy machine should not change a
+    verdict; the report still says when one was graded on it.
+    """
+    now = os.getloadavg()[0]
+    return {"start": now if start is None else start, "end": now,
+            "cores": float(os.cpu_count() or 1)}
+
+
 def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                jobs: int = 2, isolate: bool = True,
                timeout: Optional[float] = None,
@@ -609,6 +629,7 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
     kata/engine.py ships a snapshot's files to another machine, and the
     refused ones are not among them.
     """
+    load_at_start = machine_load()["start"]
     work = Path(tempfile.mkdtemp(prefix="kata-grade-",
                                  dir=specrun.SCRATCH_ROOT))
     jails: Dict[int, jail.Jail] = {}
@@ -716,7 +737,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                                       variants[index].get(step.number))
                                 for step in steps]),
                       confinement.get(index, describe_confinement(None)),
-                      modified, extra_modules=too_large[index].extra_modules)
+                      modified, extra_modules=too_large[index].extra_modules,
+                      load=machine_load(load_at_start))
                 for index, submission in enumerate(submissions)]
     finally:
         for running in jails.values():

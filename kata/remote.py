@@ -14,6 +14,7 @@ answer raises a ``SubjectBroke`` whose message a student can read.
 """
 import json
 import os
+import re
 import shutil
 import stat
 import tempfile
@@ -25,8 +26,23 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
 
 from kata.subject import wire
 
+# Every limit of a request is CPU seconds of the subject's child, which a
+# busy machine does not use up (kata/subject/serve.py, Limits).
 DEFAULT_CALL_SECONDS = 20.0
-# How long a sealed child may take to make its namespaces and file systems.
+# The wall clock is only the far backstop of a CPU-time limit, for code
+# that waits instead of computing: a machine loaded 3 times over its cores
+# slows an honest request 3 times, far from this.
+BACKSTOP_FACTOR = 10.0
+# The subject writes its stack this long before the judge stops waiting.
+WHERE_LEAD = 1.0
+# The share of its backstop that a request cut short by the run's deadline
+# must have waited for its stop to count as the backstop's.
+BACKSTOP_SHARE = 0.9
+WHERE_LIMIT = 64 * 1024
+# How many of a stopped request's innermost student frames a message names.
+WHERE_FRAMES = 2
+# How long a sealed child may take to make its namespaces and file systems
+# (trusted code, milliseconds of CPU: only a backstop).
 SPAWN_SECONDS = 20.0
 SCRATCH_FILE_LIMIT = 16 * 1024 * 1024
 # Attributes with double underscores that specs read from the subject;
@@ -37,6 +53,16 @@ ENVIRONMENT_KEY = "KATA_SUBJECT"
 # The judge's deadline (time.monotonic()), set by the grading for each run.
 DEADLINE_KEY = "KATA_DEADLINE"
 DEADLINE_MARGIN = 0.5
+# The CPU seconds that a spec run's requests stopped by their CPU limit may
+# use up together (set by the grading for each run): one endless loop per
+# test costs a run its limit, not a limit per test.
+CPU_BUDGET_KEY = "KATA_CPU_BUDGET"
+# The CPU seconds this judge's stopped requests used up so far.
+_SPENT = [0.0]
+# A line of faulthandler's stack: 'File "/submission/auth.py", line 42 in f'.
+_FRAME = re.compile(r'^\s*File "(?P<file>[^"\n]*)", line (?P<line>\d+) '
+                    r'in (?P<name>[^\n]*)$', re.M)
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9_.<>-]")
 
 
 class SubjectBroke(Exception):
@@ -122,6 +148,29 @@ class RemoteError(Exception):
         return self.message
 
 
+def _budget_left() -> Optional[float]:
+    """Return the run's CPU seconds left for stopped requests, or None."""
+    budget = os.environ.get(CPU_BUDGET_KEY)
+    if not budget:
+        return None
+    return float(budget) - _SPENT[0]
+
+
+def _seconds(value: float) -> str:
+    """Return a number of seconds as a person writes it: 10, 2.5."""
+    return "{:.1f}".format(value).rstrip("0").rstrip(".")
+
+
+def _frame_text(match: "re.Match[str]") -> str:
+    """Return 'auth.py:42 in valid_login' for a frame of faulthandler."""
+    name = os.path.basename(match.group("file"))
+    if _SAFE_NAME.search(name) or not 0 < len(name) <= 60:
+        return ""
+    function = _SAFE_NAME.sub("?", match.group("name").strip())[:60]
+    return "{}:{} in {}".format(name, int(match.group("line")[:9]),
+                                function)
+
+
 def qualified_name(kind: type) -> str:
     """Return module.QualifiedName of a class, as the subject reports it."""
     return "{}.{}".format(kind.__module__, kind.__qualname__)
@@ -166,6 +215,16 @@ class Connection:
         self.call_seconds = call_seconds
         self.broken: Optional[str] = None
         self.timed_out = False
+        # How a request was stopped: "cpu" (its CPU limit, proved by the
+        # stack the kernel's SIGXCPU made it write) or "wall" (the backstop);
+        # full tells whether that limit was the request's whole own limit,
+        # not cut short by the run's budget or deadline.
+        self.stopped: Optional[str] = None
+        self.full_limit = False
+        # The folder of the student's files as the subject names them, and
+        # the code the run executes (the submission or a spliced variant).
+        self.code = "/submission"
+        self.variant = ""
         self.workdir: "Optional[Workdir]" = None
         channel._default = self._encode_argument  # type: ignore
 
@@ -183,37 +242,103 @@ class Connection:
                 seconds: Optional[float] = None, doing: str = "") -> Any:
         """Send one request and return its answer as data or a proxy.
 
-        The answer may take seconds (the connection's default when None),
-        and never longer than the judge's own deadline allows.
+        The request may use seconds of CPU time (the connection's default
+        when None), less when the run's budget has less left; the wall
+        clock stops it only at BACKSTOP_FACTOR times that, or at the
+        judge's own deadline.
         """
         doing = doing or operation
         if self.broken:
             raise SubjectBroke(self.broken)
-        allowed = self.call_seconds if seconds is None else seconds
+        cpu = self.call_seconds if seconds is None else seconds
+        left = _budget_left()
+        own_cpu = left is None or left >= cpu
+        if not own_cpu:
+            cpu = left
+        if cpu <= 0:
+            self.timed_out = True
+            self.broken = ("timed out: {} was not run: the run's {} CPU "
+                           "seconds were used up by the requests stopped "
+                           "before it".format(
+                               doing, _seconds(left + _SPENT[0])))
+            raise SubjectBroke(self.broken)
+        wall = BACKSTOP_FACTOR * cpu
+        own_wall = own_cpu
         deadline = os.environ.get(DEADLINE_KEY)
         if deadline:
-            allowed = max(0.1, min(allowed, float(deadline) - DEADLINE_MARGIN
-                                   - time.monotonic()))
+            remaining = float(deadline) - DEADLINE_MARGIN - time.monotonic()
+            if remaining < wall:
+                # Nearly the whole backstop still proves a wait; a stop
+                # because the run was ending proves nothing.
+                own_wall = own_wall and remaining >= BACKSTOP_SHARE * wall
+                wall = max(0.1, remaining)
         try:
+            self.channel.send([wire.LIMITS, cpu,
+                               max(0.05, wall - min(WHERE_LEAD, wall / 2))])
             self.channel.send([operation, *arguments])
-            answer, _ = self.channel.receive(timeout=allowed)
+            answer, _ = self.channel.receive(timeout=wall)
         except wire.ChannelTimeout:
-            self.timed_out = True
-            self.broken = ("timed out: {} did not finish within {:.0f} s "
-                           "(an endless loop, or a wait for input?)".format(
-                               doing, allowed))
+            self._stop("wall", own_wall)
+            self.broken = (
+                "timed out: {} did not finish within {:.0f} s, yet used "
+                "less than its {} CPU seconds: it was waiting (for input, a "
+                "socket, a lock?), not computing{}".format(
+                    doing, wall, _seconds(cpu),
+                    self.where("waiting at") or ""))
             self.close()
             raise SubjectBroke(self.broken) from None
         except wire.ChannelClosed:
-            self.broken = ("the submission's process ended during {} (does "
-                           "it call sys.exit() or os._exit(), or crash?)"
-                           .format(doing))
+            where = self.where("running")
+            if where is None:
+                self.broken = ("the submission's process ended during {} "
+                               "(does it call sys.exit() or os._exit(), or "
+                               "crash?)".format(doing))
+            else:
+                self._stop("cpu", own_cpu)
+                _SPENT[0] += cpu
+                self.broken = ("timed out: {} did not finish within {} CPU "
+                               "seconds{} (an endless loop?)".format(
+                                   doing, _seconds(cpu), where))
             raise SubjectBroke(self.broken) from None
         except wire.ProtocolError as error:
             self.broken = "the submission broke the grading protocol " \
                 "during {}: {}".format(doing, error)
             raise SubjectBroke(self.broken) from None
         return self._answer(answer, doing)
+
+    def _stop(self, how: str, full: bool) -> None:
+        """Record that a request was stopped by a limit, and which."""
+        self.timed_out = True
+        self.stopped = how
+        self.full_limit = full
+
+    def where(self, doing: str) -> Optional[str]:
+        """Say where the student's code was when the subject was stopped.
+
+        Return None when the subject wrote no stack (it was not stopped by
+        a limit), "" when no line of the student's files was on it, else
+        "; it was <doing> auth.py:42 in valid_login". The stack comes from
+        the student's process, so it is read as hostile text: bounded,
+        only lines of files directly in the student's folder, names cut to
+        plain characters.
+        """
+        if self.workdir is None:
+            return None
+        text = self.workdir.read(wire.WHERE_FILE, WHERE_LIMIT)
+        if not text or not text.strip():
+            return None
+        blocks = text.decode("ascii", "replace").split("\n\n")
+        # The thread that took SIGXCPU first; then the others.
+        blocks.sort(key=lambda block: not block.lstrip().startswith(
+            "Current thread"))
+        for block in blocks:
+            frames = [_frame_text(match) for match in _FRAME.finditer(block)
+                      if os.path.dirname(match.group("file")) == self.code]
+            frames = [frame for frame in frames if frame][:WHERE_FRAMES]
+            if frames:
+                return "; it was {} {}".format(doing, ", called from ".join(
+                    frames))
+        return ""
 
     def _answer(self, answer: Any, doing: str) -> Any:
         """Check an answer's shape and turn it into a value or an error."""
@@ -496,6 +621,9 @@ class SubjectLink:
             theirs.close()
             their_lifeline.close()
         connection = Connection(wire.Channel(ours), lifeline, call_seconds)
+        if not self.isolated and self.code:
+            connection.code = self.code
+        connection.variant = self.code
         connection.workdir = Workdir(_received_workdir(connection), path)
         return connection
 

@@ -15,6 +15,9 @@ BANNER_PATHS = 10
 REASON_WIDTH = 60
 # The reference that ends a failure's message: "(steps/NN-slug/README.md)"
 # of a spec, "; see steps/STYLE.md#g4" of a style rule.
+UNDER_LOAD = ("Graded while the machine was busy (load {start:.1f}, then "
+              "{end:.1f}, on {cores:.0f} cores): the time limits are CPU "
+              "time, so the verdicts should not be affected")
 REFERENCE = re.compile(r"(?: \(steps/[^()\s]+\)|; see steps/\S+)$")
 
 
@@ -35,6 +38,8 @@ def to_dict(grade: Grade) -> Dict[str, Any]:
         "specs_modified": grade.specs_modified,
         "tampering": [one_line(path) for path in sorted(grade.tampering)],
         "extra_modules": [one_line(name) for name in grade.extra_modules],
+        **({"graded_under_load": grade.load} if grade.graded_under_load
+           else {}),
     }
 
 
@@ -224,6 +229,7 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
                          grade.score_integrated))
     if banner:
         lines.append(banner)
+    lines.extend([UNDER_LOAD.format(**grade.load)] * grade.graded_under_load)
     return "\n".join(lines)
 
 

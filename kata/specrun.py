@@ -11,12 +11,19 @@ reach it by a path). A run that ends without its closing line (a crash, a
 time-out) has failed, whatever its exit status. A judge runs under memory
 and CPU-time limits of its own: a submission that makes its judge work
 hard costs only its own step.
+
+A run's time limit is CPU time: the judge's own (RLIMIT_CPU), and the
+same number of seconds for the subject's requests that are stopped by
+their CPU limits (kata.remote.CPU_BUDGET_KEY). The wall clock only ends a
+run at BACKSTOP_FACTOR times its limit, which a busy machine never
+reaches: a run that gets there was waiting, not computing.
 """
 import gc
 import json
 import os
 import resource
 import shutil
+import signal
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -27,7 +34,8 @@ from typing import (IO, Any, Callable, Dict, Hashable, List, Optional,
 import pytest
 
 from kata import pytest_internals, sandbox
-from kata.remote import DEADLINE_KEY, ENVIRONMENT_KEY
+from kata.remote import (BACKSTOP_FACTOR, CPU_BUDGET_KEY, DEADLINE_KEY,
+                         ENVIRONMENT_KEY)
 from kata.steps import REPO_ROOT, STEPS, Step
 
 DEFAULT_TIMEOUT = 30.0
@@ -230,6 +238,7 @@ def _pytest_body(session: _WarmSession, step: Step, submission: Path,
     os.chdir(str(scratch))
     os.environ[ENVIRONMENT_KEY] = subject
     os.environ[DEADLINE_KEY] = repr(deadline)
+    os.environ[CPU_BUDGET_KEY] = repr(limit)
     return session.run(step, submission, scratch, results)
 
 
@@ -274,6 +283,7 @@ class _Pending:
     folder: Path
     results: IO[bytes]
     output: IO[bytes]
+    limit: float = DEFAULT_TIMEOUT
 
 
 def run_specs(jobs: Sequence[SpecJob], parallel: int,
@@ -340,7 +350,7 @@ def _launch(job: SpecJob, folder: Path, timeout: Optional[float],
     limit = time_limit(job.step, timeout)
     session = warm_session([job.step], extra)
     subject = job.subject()
-    deadline = time.monotonic() + limit
+    deadline = time.monotonic() + BACKSTOP_FACTOR * limit
     # Files without a name: only this process and its judge hold them.
     results = tempfile.TemporaryFile(dir=SCRATCH_ROOT)
     output = tempfile.TemporaryFile(dir=SCRATCH_ROOT)
@@ -348,7 +358,7 @@ def _launch(job: SpecJob, folder: Path, timeout: Optional[float],
         lambda: _pytest_body(session, job.step, job.submission, scratch,
                              results.fileno(), subject, deadline, limit),
         output.fileno())
-    return _Pending(job, run, deadline, folder, results, output)
+    return _Pending(job, run, deadline, folder, results, output, limit)
 
 
 def _first_finished(pending: List[_Pending]) -> Optional[Any]:
@@ -391,21 +401,29 @@ def _read_result(entry: _Pending, outcome: sandbox.Outcome) -> SpecResult:
                 result.problem = "the spec did not run (pytest exit " \
                     "status {})".format(record.get("exit_code"))
     result.timed_out = result.timed_out or any(
-        check.message.startswith("timed out") for check in result.checks)
+        check.message.startswith("timed out") for check in result.checks) \
+        or (not result.completed and outcome.signal == signal.SIGXCPU)
     result.output_tail = _tail(entry.output)
     result.last_started = last_started
     if not result.completed:
-        result.problem = _why_incomplete(outcome, last_started)
+        result.problem = _why_incomplete(outcome, last_started, entry.limit)
     return result
 
 
-def _why_incomplete(outcome: sandbox.Outcome, last_started: str) -> str:
+def _why_incomplete(outcome: sandbox.Outcome, last_started: str,
+                    limit: float = DEFAULT_TIMEOUT) -> str:
     """Explain, in a sentence, why a run did not report all its results."""
     during = " during {}".format(last_started) if last_started else ""
     if outcome.timed_out:
-        return ("timed out after {:.0f} s{}: the submission hangs (an "
-                "endless loop, a server started at import, or a wait for "
-                "input?)".format(outcome.seconds, during))
+        return ("timed out: the run did not end within {:.0f} s (the "
+                "wall-clock backstop of its {:.0f} CPU seconds){}: the "
+                "submission was waiting, not computing (a server started at "
+                "import, or a wait for input or a lock?)".format(
+                    outcome.seconds, limit, during))
+    if outcome.signal == signal.SIGXCPU:
+        return ("timed out: the run used its {:.0f} CPU seconds{} (the "
+                "judge's own time: the spec's work on the submission's "
+                "answers)".format(limit, during))
     if outcome.signal is not None:
         return "the run was killed by signal {}{}".format(
             outcome.signal, during)

@@ -7,10 +7,15 @@ or with a handle for an object that has to stay here. It runs among student
 code and can be subverted by it: the judge trusts none of its answers.
 """
 import contextlib
+import faulthandler
 import importlib
+import math
 import os
+import resource
 import runpy
+import signal
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
@@ -305,6 +310,63 @@ class ServerStarts:
             self.raising = None
 
 
+class Limits:
+    """The CPU-time limit of the next request, and the record of its stop.
+
+    The judge names each request's limit in CPU seconds: past it the
+    kernel sends SIGXCPU (RLIMIT_CPU), on which faulthandler writes this
+    process's stack to wire.WHERE_FILE and the process ends by the signal.
+    A request still waiting when the judge's wall-clock backstop nears has
+    its stack written there too. Time spent waiting for the CPU on a busy
+    machine counts for neither limit.
+    """
+
+    def __init__(self) -> None:
+        """Open the stack file of the working folder; catch SIGXCPU."""
+        self.where = os.open(wire.WHERE_FILE, os.O_WRONLY | os.O_CREAT
+                             | os.O_TRUNC, 0o600)
+        signal.signal(signal.SIGXCPU, signal.SIG_DFL)
+        faulthandler.register(signal.SIGXCPU, file=self.where,
+                              all_threads=True, chain=True)
+        self.cpu: Optional[float] = None
+        self.dump_after: Optional[float] = None
+
+    def take(self, message: List[Any]) -> bool:
+        """Keep the limits of a LIMITS message; tell whether it was one."""
+        if not (len(message) == 3 and message[0] == wire.LIMITS and all(
+                type(value) in (int, float) and 0 < value < 1e6
+                for value in message[1:])):
+            return False
+        self.cpu, self.dump_after = float(message[1]), float(message[2])
+        return True
+
+    def cpu_limit(self, seconds: Optional[float]) -> None:
+        """Let this process use seconds more CPU time (None: no limit)."""
+        _, hard = resource.getrlimit(resource.RLIMIT_CPU)
+        soft = hard
+        if seconds is not None:
+            soft = math.ceil(time.process_time() + seconds)
+            if hard != resource.RLIM_INFINITY:
+                soft = min(soft, hard)
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+    @contextlib.contextmanager
+    def applied(self) -> Iterator[None]:
+        """Hold the request's limits while it runs, then lift them."""
+        os.ftruncate(self.where, 0)
+        os.lseek(self.where, 0, os.SEEK_SET)
+        self.cpu_limit(self.cpu)
+        if self.dump_after is not None:
+            faulthandler.dump_traceback_later(self.dump_after,
+                                              file=self.where)
+        try:
+            yield
+        finally:
+            faulthandler.cancel_dump_traceback_later()
+            self.cpu_limit(None)
+            self.cpu = self.dump_after = None
+
+
 class Subject:
     """Answers one test's requests."""
 
@@ -314,6 +376,7 @@ class Subject:
         self.objects = Objects()
         self.servers = ServerStarts()
         self.spies: Dict[Tuple[int, str], List[Any]] = {}
+        self.limits = Limits()
 
     def serve(self) -> None:
         """Answer requests until the judge closes the channel."""
@@ -322,7 +385,10 @@ class Subject:
                 request, _ = self.channel.receive()
             except wire.ChannelClosed:
                 return
-            answer = self.answer(request)
+            if isinstance(request, list) and self.limits.take(request):
+                continue
+            with self.limits.applied():
+                answer = self.answer(request)
             for stream in (sys.stdout, sys.stderr):
                 with contextlib.suppress(Exception):
                     stream.flush()
@@ -516,10 +582,16 @@ class Subject:
         directory, which the judge reads itself.
         """
         path = SUBMISSION / "main.py"
+        cpu = self.limits.cpu
         pid = os.fork()
         if pid == 0:
             code = 70
             try:
+                # main.py's own CPU time, from nothing: a forked child's
+                # count starts again (the parent's watchdog thread is not
+                # copied, so only the parent's stack is written at the
+                # backstop).
+                self.limits.cpu_limit(cpu)
                 out = os.open(output + ".out", os.O_WRONLY | os.O_CREAT
                               | os.O_TRUNC, 0o600)
                 err = os.open(output + ".err", os.O_WRONLY | os.O_CREAT

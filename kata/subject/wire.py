@@ -24,6 +24,13 @@ MAX_DEPTH = 24
 MAX_FDS = 4
 HANDLE_CODE = 1
 TYPE_CODE = 2
+# The judge's message that sets the limits of the request it precedes:
+# ``[LIMITS, cpu_seconds, dump_after_seconds]``; the subject answers none.
+LIMITS = "limits"
+# The file of a run's working folder where the subject writes the stack of
+# a request stopped by its limit (faulthandler's format); the judge reads
+# it as hostile text, like everything of that folder.
+WHERE_FILE = "stopped-at.txt"
 # Builtin types that travel by name, so that ``python_type is int`` holds.
 BUILTIN_TYPES = {kind.__name__: kind for kind in (
     int, str, bytes, float, bool, list, dict, tuple, type(None))}
