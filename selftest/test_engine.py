@@ -39,6 +39,18 @@ def roster_command(root: Path, out: Path, *extra: str) -> List[str]:
             "--json", str(out / "reports.json"), *extra]
 
 
+def stable(data: Dict[str, Any]) -> Dict[str, Any]:
+    """Return roster JSON without what depends on the machine's load.
+
+    A report says when it was graded on a busy machine; two gradings of
+    the same class agree on everything else.
+    """
+    for entry in data.get("students", []):
+        if isinstance(entry.get("report"), dict):
+            entry["report"].pop("graded_under_load", None)
+    return data
+
+
 @pytest.fixture(scope="module")
 def local(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     """Grade the class once on this machine, for every test to compare."""
@@ -47,7 +59,7 @@ def local(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     code = cli.main(roster_command(root, out))
     return {"root": root, "code": code,
             "csv": (out / "grades.csv").read_bytes(),
-            "json": json.loads((out / "reports.json").read_text())}
+            "json": stable(json.loads((out / "reports.json").read_text()))}
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +159,7 @@ def test_the_cluster_grades_as_this_machine_does(
     code = cli.main(roster_command(local["root"], tmp_path,
                                    *on_cluster(cluster)))
     assert (tmp_path / "grades.csv").read_bytes() == local["csv"]
-    assert json.loads((tmp_path / "reports.json").read_text()) == \
+    assert stable(json.loads((tmp_path / "reports.json").read_text())) == \
         local["json"]
     assert code == local["code"]
 
@@ -320,5 +332,5 @@ def test_a_lost_worker_s_submissions_are_graded_elsewhere(
         monitor.close()
     assert killed and killed[0], "no worker was busy when one was killed"
     assert (tmp_path / "grades.csv").read_bytes() == local["csv"]
-    assert json.loads((tmp_path / "reports.json").read_text()) == \
+    assert stable(json.loads((tmp_path / "reports.json").read_text())) == \
         local["json"]
