@@ -102,12 +102,12 @@ def run_everywhere(subject: SubjectLink,
             runs[service] = stopped
             continue
         if outcome.timed_out:
-            stopped = ("main.py was stopped after {:.0f} s in an earlier "
+            stopped = ("main.py was stopped after {:.0f} CPU s in an earlier "
                        "run, so it was not run again: make it finish first"
                        .format(e2e_services.TIME_LIMIT))
             runs[service] = (
                 "main.py must finish quickly; against {} it was still "
-                "running after {:.0f} s and was stopped (it printed: {})"
+                "running after {:.0f} CPU s and was stopped (it printed: {})"
                 .format(describe(service), e2e_services.TIME_LIMIT,
                         outcome.tail()))
             continue
