@@ -23,11 +23,17 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, \
 import pytest
 from werkzeug.datastructures import Headers
 
+from kata.grading import one_line
 from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
-                         SubjectFailure, Workdir, is_instance,
-                         read_scratch_file)
+                         SubjectFailure, Workdir, error_from_record,
+                         is_instance, read_scratch_file, valid_error)
+from kata.subject import wire
 
 MESSAGE_LIMIT = 700
+# How much of the name and of the message of an exception that escaped a
+# view a "500" may carry: enough to read it, never the whole message budget.
+ESCAPED_NAME_LIMIT = 80
+ESCAPED_MESSAGE_LIMIT = 160
 DATABASE_LIMIT = 16 * 1024 * 1024
 # The judge's reading of a.db, which the submission wrote: bounds far above
 # what the exercise's users table needs (five short columns, a few rows).
@@ -117,21 +123,79 @@ def unless_value_error(call: Callable[[], Any]) -> Optional[str]:
     return describe_outcome(result)[3:]
 
 
+def escaped_error_text(error: RemoteError) -> str:
+    """Return 'Type: message (at app.py:3)' of a view's error, made safe.
+
+    The name and message are the student's text: each is cut to a few
+    words' length and escaped (one line, no terminal escapes), so that a
+    report shows them as data.
+    """
+    name = one_line(error.name)
+    if len(name) > ESCAPED_NAME_LIMIT:
+        name = name[:ESCAPED_NAME_LIMIT - 3] + "..."
+    message = one_line(error.message)
+    if len(message) > ESCAPED_MESSAGE_LIMIT:
+        message = message[:ESCAPED_MESSAGE_LIMIT - 3] + "..."
+    text = "{}: {}".format(name, message) if message else name
+    place = one_line(wire.place_text(error.where, error.raised_in))
+    return text + place[:2 * ESCAPED_NAME_LIMIT]
+
+
+class StatusCode(int):
+    """An HTTP status code that, in a message, says why the app gave a 500.
+
+    It compares and computes as the number; printed (``str``, ``format``)
+    a 500 whose view raised adds ": the view raised Type: message (at
+    app.py:3)". The exception comes from the subject, which caught it as
+    Flask handled it, never from the body the app wrote; it changes only
+    the words of a failure, never a verdict.
+    """
+
+    raised: Optional[RemoteError]
+
+    def __new__(cls, code: int,
+                raised: Optional[RemoteError] = None) -> "StatusCode":
+        """Make the status code, keeping the error that escaped a view."""
+        status = super().__new__(cls, code)
+        status.raised = raised
+        return status
+
+    def __str__(self) -> str:
+        """Return the number, and for a 500 what the view raised."""
+        if self.raised is None or int(self) != 500:
+            return str(int(self))
+        return "{}: the view raised {}".format(
+            int(self), escaped_error_text(self.raised))
+
+    def __repr__(self) -> str:
+        """Return the number alone, as an int shows itself."""
+        return repr(int(self))
+
+
 class Answer:
     """A response of the student's app, as plain data on the judge's side."""
 
     def __init__(self, record: Any) -> None:
-        """Check and keep the status, headers and body the subject sent."""
+        """Check and keep the status, headers and body the subject sent.
+
+        ``raised`` is the error record of an exception that escaped a view
+        (Flask answered 500 for it), or None.
+        """
         if not (isinstance(record, dict) and
                 type(record.get("status")) is int and
                 isinstance(record.get("headers"), list) and
                 type(record.get("body")) is bytes and
                 all(isinstance(pair, list) and len(pair) == 2 and
                     all(type(part) is str for part in pair)
-                    for pair in record["headers"])):
+                    for pair in record["headers"]) and
+                (record.get("raised") is None or
+                 valid_error(record["raised"]))):
             raise SubjectBroke("the submission broke the grading protocol: "
                                "a malformed HTTP response")
-        self.status_code = record["status"]
+        raised = record.get("raised")
+        self.status_code = StatusCode(
+            record["status"],
+            error_from_record(raised) if raised is not None else None)
         self.headers = Headers([tuple(pair) for pair in record["headers"]])
         self.data = record["body"]
 
@@ -209,7 +273,8 @@ class Client:
 def describe_answer(response: Answer) -> str:
     """Return a response in words: its status and what its body holds.
 
-    An HTML page (Flask's error pages) is named by its title.
+    An HTML page (Flask's error pages) is named by its title, unless the
+    status already says what the view raised.
     """
     text = response.get_data(as_text=True)
     if not text.strip():
@@ -222,6 +287,8 @@ def describe_answer(response: Answer) -> str:
         if len(body) > 120:
             body = body[:117] + "..."
         return "{} with the JSON {}".format(response.status_code, body)
+    if response.status_code.raised is not None:
+        return str(response.status_code)  # the page only repeats the 500
     title = re.search(r"<title>([^<]*)</title>", text, re.I)
     if title:
         return "{} with an HTML page titled {}".format(
