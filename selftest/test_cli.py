@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The command words of checker.sh: refused typos, status, hint, init, run."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kata import cli, status, workspace
-from kata.steps import REPO_ROOT, SOLUTION_DIR, STEPS, step
+from kata.steps import (REPO_ROOT, SOLUTION_DIR, STEPS, SUBMISSION_FILES,
+                        step)
 
 
 @pytest.mark.parametrize("word", ["steps", "list", "gradee", "tests"])
@@ -30,10 +32,40 @@ def test_a_typo_gets_the_close_command(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_a_path_is_still_graded(capsys: pytest.CaptureFixture) -> None:
-    """./steps is a folder, and it is graded like any other (0/1 here)."""
+    """./steps is a folder, taken for one (it holds no submission)."""
     os.chdir(str(REPO_ROOT))
-    assert cli.main(["./steps", "--step", "0"]) == cli.EXIT_FAIL
-    assert "Score: 0/1 tasks passed" in capsys.readouterr().out
+    assert cli.main(["./steps", "--step", "0"]) == cli.EXIT_USAGE
+    assert "steps holds none of the exercise files" in \
+        capsys.readouterr().err
+
+
+def test_a_nested_submission_is_found_as_roster_finds_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A student's folder with the submission deeper is graded there."""
+    student = tmp_path / "frank"
+    nested = student / "repo" / "0x03-user_authentication_service"
+    nested.mkdir(parents=True)
+    for name in SUBMISSION_FILES:
+        shutil.copy2(str(SOLUTION_DIR / name), str(nested / name))
+    assert cli.main([str(student), "--step", "0"]) == cli.EXIT_PASS
+    printed = capsys.readouterr()
+    assert "Score: 1/1 tasks passed" in printed.out
+    said = printed.err.strip().splitlines()
+    assert len(said) == 1 and said[0].endswith(
+        "grading the submission found in {}".format(nested)), printed.err
+
+
+def test_an_empty_folder_gets_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A folder without any exercise file is one line, not 100 missing."""
+    (tmp_path / "empty" / "notes").mkdir(parents=True)
+    assert cli.main([str(tmp_path / "empty")]) == cli.EXIT_USAGE
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.count("\n") == 1
+    assert "empty holds none of the exercise files (user.py, db.py, " \
+        "auth.py, app.py, main.py, README.md); nothing to grade" in \
+        printed.err
 
 
 def test_hint_prints_the_hints_of_the_list_of_steps(
