@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Messages a student can trust: what a 500 hid, and no random values."""
+import difflib
 import shutil
 import sys
 from pathlib import Path
@@ -7,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from helpers import failures, run_specs
+from kata import grading, overlays, report
 from kata.remote import RemoteError
 from kata.steps import SOLUTION_DIR, SPECS_DIR, SUBMISSION_FILES, step
 
 sys.path.insert(0, str(SPECS_DIR))
-from spec_support import StatusCode  # noqa: E402
+from spec_support import (StatusCode, text_shape,  # noqa: E402
+                          without_random_values)
 
 GREETING = '''    return jsonify({"message": "Bienvenue"})
 '''
@@ -96,3 +99,39 @@ def test_only_a_500_carries_the_error(status: int) -> None:
     assert "{}".format(StatusCode(500, error)) == \
         "500: the view raised ValueError: no (at app.py:3)"
     assert StatusCode(500, error) == 500
+
+
+# Known wrong answers whose failures quoted values that change from run to
+# run: bcrypt hashes, session ids, reset tokens and a random string of
+# digits. (Step 19's made-up UUID is made once per process, the same in
+# both gradings here; the shapes test below covers it.)
+RANDOM_IN_MESSAGES = ["04-returns-str", "08-plain-string-comparison",
+                      "09-unparseable-string", "10-session-not-persisted",
+                      "13-clears-another-users-session",
+                      "16-token-not-persisted",
+                      "17-token-not-the-stored-one", "18-token-kept"]
+
+
+@pytest.mark.parametrize("name", RANDOM_IN_MESSAGES)
+def test_the_same_submission_gets_the_same_json_report(
+        tmp_path: Path, name: str) -> None:
+    """Two gradings of one mutant give byte-identical JSON reports."""
+    mutant = next(candidate for candidate in overlays.load("mutants")
+                  if candidate.name == name)
+    folder = mutant.apply(tmp_path / name)
+    first, second = [report.to_json(grading.grade(folder,
+                                                  [step(mutant.step)]))
+                     for _ in range(2)]
+    assert '"passed": false' in first
+    assert first == second, "\n".join(difflib.unified_diff(
+        first.splitlines(), second.splitlines(), lineterm=""))
+
+
+def test_values_that_change_are_shown_by_their_shape() -> None:
+    """A UUID, a bcrypt hash and an address keep only their shape."""
+    text = "'7c9e6679-7425-40de-944b-e07fc1f90ae7' b'$2b$04$" + \
+        "a" * 53 + "' <Auth object at 0x7f3a2c1d9e80>"
+    assert without_random_values(text) == "'<UUID>' b'$2b$04$<53 " \
+        "characters of salt and hash>' <Auth object at 0x...>"
+    assert text_shape("288836923345564899109816268260411712445") == \
+        "a str of 39 characters (digits)"

@@ -63,6 +63,41 @@ IMPORT_SECONDS = 10.0
 __all__ = ["Remote", "RemoteError", "is_instance"]
 
 
+# Values that differ from one run to the next although the submission does
+# not: a UUID (a session id, a reset token), a bcrypt hash's salt and
+# digest, an object's address. A message shows their shape instead, so that
+# the same submission always gets the same report.
+RANDOM_VALUES = (
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<UUID>"),
+    (re.compile(r"(\$2[abxy]?\$[0-9]{2}\$)[./A-Za-z0-9]{53}"),
+     r"\1<53 characters of salt and hash>"),
+    (re.compile(r"\b(at|object) 0x[0-9a-fA-F]{6,16}\b"), r"\1 0x..."),
+)
+
+
+def without_random_values(text: str) -> str:
+    """Return text with each value that changes between runs by its shape."""
+    for pattern, shape in RANDOM_VALUES:
+        text = pattern.sub(shape, text)
+    return text
+
+
+def text_shape(text: str) -> str:
+    """Return the length and the kinds of characters of a text, in words."""
+    kinds = [name for name, found in (
+        ("digits", any(char.isdigit() for char in text)),
+        ("letters", any(char.isalpha() for char in text)),
+        ("hyphens", "-" in text),
+        ("other characters", any(not (char.isalnum() or char == "-")
+                                 for char in text))) if found]
+    if not kinds:
+        return "an empty str"
+    listed = kinds[0] if len(kinds) == 1 else \
+        ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    return "a str of {} characters ({})".format(len(text), listed)
+
+
 def short(value: Any, limit: int = 80) -> str:
     """Return repr(value), cut to limit characters for a failure message."""
     text = repr(value)
@@ -763,7 +798,11 @@ def falsifying_example(error: BaseException) -> str:
 
 
 def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
-    """Return one readable sentence for a failed check."""
+    """Return one readable sentence for a failed check.
+
+    The sentence is the same in every run of the same submission: values
+    that change from run to run are shown by their shape.
+    """
     error = excinfo.value
     # Hypothesis groups several distinct failures; the first one is enough.
     while getattr(error, "exceptions", None):
@@ -779,6 +818,7 @@ def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
         message = "unexpected " + describe_exception(error, root)
     if isinstance(error, AssertionError):
         message += falsifying_example(error)
+    message = without_random_values(message)
     if len(message) > MESSAGE_LIMIT:
         message = message[:MESSAGE_LIMIT - 3] + "..."
     return message
