@@ -605,7 +605,7 @@ def run_hint(arguments: argparse.Namespace) -> int:
 
 
 def run_watch(arguments: argparse.Namespace) -> int:
-    """Watch the submission until every step passes or the user stops."""
+    """Watch the submission, re-grading it on every save, until stopped."""
     from kata import watch
 
     folder = resolve_submission(arguments.submission)
