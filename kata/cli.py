@@ -373,6 +373,33 @@ def resolve_submission(folder: Optional[Path]) -> Path:
     return folder.resolve()
 
 
+def folder_to_grade(folder: Path, shown: Path) -> Path:
+    """Return the folder holding the submission under folder, or raise.
+
+    A folder with any exercise file of its own is graded as it is. Else
+    the submission is looked for deeper, as ``roster`` finds a student's
+    (kata/roster.py); when it is found there, one line on stderr names the
+    folder graded. A folder holding none is a usage error in one line,
+    not a report of every file missing. shown is folder as the user
+    named it, for those lines.
+    """
+    from kata import roster
+    from kata.grading import one_line
+    from kata.steps import SUBMISSION_FILES
+
+    if any((folder / name).is_file() for name in SUBMISSION_FILES):
+        return folder
+    found = roster.find_submission(folder)
+    if found is None:
+        raise UsageError(
+            "{} holds none of the exercise files ({}); nothing to grade"
+            .format(one_line(str(shown)), ", ".join(SUBMISSION_FILES)))
+    print("{} holds no exercise file itself; grading the submission found "
+          "in {}".format(one_line(str(shown)), one_line(str(
+              shown / found.relative_to(folder)))), file=sys.stderr)
+    return found
+
+
 def selected_steps(numbers: Optional[List[int]]) -> List[Step]:
     """Return the steps to grade, in order, each once."""
     if not numbers:
@@ -384,7 +411,8 @@ def run_grade(arguments: argparse.Namespace) -> int:
     """Grade one submission and print the report asked for."""
     from kata import grading, report
 
-    folder = resolve_submission(arguments.submission)
+    folder = folder_to_grade(resolve_submission(arguments.submission),
+                             arguments.submission or WORKSPACE)
     grade = grading.grade(folder, selected_steps(arguments.step),
                           jobs=arguments.jobs,
                           isolate=not arguments.no_isolation,
@@ -583,7 +611,7 @@ def run_hint(arguments: argparse.Namespace) -> int:
 
 
 def run_watch(arguments: argparse.Namespace) -> int:
-    """Watch the submission until every step passes or the user stops."""
+    """Watch the submission, re-grading it on every save, until stopped."""
     from kata import watch
 
     folder = resolve_submission(arguments.submission)

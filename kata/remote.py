@@ -186,7 +186,7 @@ def _judged() -> Dict[str, type]:
     return _JUDGED
 
 
-def _valid_error(payload: Any) -> bool:
+def valid_error(payload: Any) -> bool:
     """Tell whether an error record has the expected shape.
 
     ``instance_of`` may be missing (nothing is vouched for), but when
@@ -202,6 +202,13 @@ def _valid_error(payload: Any) -> bool:
             type(payload.get("message")) is str and
             all(payload.get(place) is None or type(payload[place]) is str
                 for place in ("where", "raised_in")))
+
+
+def error_from_record(payload: Dict[str, Any]) -> RemoteError:
+    """Return the RemoteError of an error record that valid_error accepts."""
+    return RemoteError(payload["types"], payload["message"],
+                       payload.get("where"), payload.get("raised_in"),
+                       payload.get("instance_of", []))
 
 
 class Connection:
@@ -346,11 +353,8 @@ class Connection:
             kind, payload = answer
             if kind == "ok":
                 return self._wrap(payload)
-            if kind == "raised" and _valid_error(payload):
-                raise RemoteError(payload["types"], payload["message"],
-                                  payload.get("where"),
-                                  payload.get("raised_in"),
-                                  payload.get("instance_of", []))
+            if kind == "raised" and valid_error(payload):
+                raise error_from_record(payload)
             if kind == "failed" and isinstance(payload, dict) and \
                     type(payload.get("kind")) is str and \
                     type(payload.get("text")) is str:

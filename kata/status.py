@@ -2,16 +2,28 @@
 """Where a student stands: each step done, failing or not started.
 
 A step is *done* when its own verdict passes (style included), *failing*
-when it does not but some check of its spec already passes, and *not
-started* when no check of its spec passes yet. The next step is the first
-one that is not done.
+when it does not but the student has written some of its code, and *not
+started* when none of it is there. A step's code is what it owns in the
+list of steps (its ``solution`` and ``owns`` entries, kata/steps.py) beyond
+what the starter hands out: a whole file the starter lacks, a definition
+the starter's file lacks, a view found by its route and methods (its
+function's name is the student's choice) or by the reference's name. The
+next step is the first one that is not done.
 """
+import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional
+from typing import List, Optional, Set, Tuple
 
 from kata import grading
-from kata.steps import Step
+from kata.steps import SOLUTION_DIR, STARTER_DIR, Step
+
+MODULE = "<module>"
+# Decorators of a Flask app or blueprint that route a view: route() with
+# its methods, or the shortcut named after the one method it serves.
+ROUTE_SHORTCUTS = {"get", "post", "put", "delete", "patch"}
+Route = Tuple[str, Tuple[str, ...]]
 
 DONE, FAILING, NOT_STARTED = "done", "failing", "not started"
 
@@ -27,12 +39,12 @@ class StepStatus:
     note: str = ""
 
 
-def _status(task: grading.TaskResult) -> StepStatus:
-    """Return the status of one graded task."""
+def _status(task: grading.TaskResult, started: bool) -> StepStatus:
+    """Return the status of one graded task; started: its code is there."""
     passed = sum(check.passed for check in task.checks)
     if task.passed:
         state = DONE
-    elif any(check.passed for check in task.checks if check.kind == "spec"):
+    elif started:
         state = FAILING
     else:
         state = NOT_STARTED
@@ -42,7 +54,121 @@ def _status(task: grading.TaskResult) -> StepStatus:
 def step_statuses(folder: Path, isolate: bool = True) -> List[StepStatus]:
     """Grade every step of the submission in folder and say where it is."""
     grade = grading.grade(folder, isolate=isolate)
-    return [_status(task) for task in grade.tasks]
+    return [_status(task, started(task.step, folder))
+            for task in grade.tasks]
+
+
+def _read(path: Path) -> Optional[str]:
+    """Return a file's text, or None when it is missing or unreadable."""
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+
+
+def _tree(text: Optional[str]) -> Optional[ast.Module]:
+    """Return the parsed module, or None when there is none or it fails."""
+    if text is None:
+        return None
+    try:
+        return ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+
+
+def _binds(node: ast.stmt, name: str) -> bool:
+    """Tell whether a statement defines name (a def, class or assignment)."""
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef,
+                         ast.ClassDef)):
+        return node.name == name
+    if isinstance(node, ast.Assign):
+        return any(isinstance(target, ast.Name) and target.id == name
+                   for target in node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return isinstance(node.target, ast.Name) and node.target.id == name
+    return False
+
+
+def _defines(tree: ast.Module, qualified: str) -> bool:
+    """Tell whether a module defines name or Class.name at its top."""
+    *owners, name = qualified.split(".")
+    bodies = [tree.body]
+    for owner in owners:
+        bodies = [node.body for body in bodies for node in body
+                  if isinstance(node, ast.ClassDef) and node.name == owner]
+    return any(_binds(node, name) for body in bodies for node in body)
+
+
+def _literal(node: ast.expr) -> object:
+    """Return the value of a literal expression, or None."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, RecursionError):
+        return None
+
+
+def _route(decorator: ast.expr) -> Optional[Route]:
+    """Return (path, methods) of a routing decorator, else None."""
+    if not (isinstance(decorator, ast.Call) and
+            isinstance(decorator.func, ast.Attribute) and decorator.args):
+        return None
+    path = _literal(decorator.args[0])
+    kind = decorator.func.attr
+    if not isinstance(path, str):
+        return None
+    if kind in ROUTE_SHORTCUTS:
+        return path, (kind.upper(),)
+    if kind != "route":
+        return None
+    methods: object = ["GET"]
+    for keyword in decorator.keywords:
+        if keyword.arg == "methods":
+            methods = _literal(keyword.value)
+    if not isinstance(methods, (list, tuple, set)):
+        return None
+    return path, tuple(sorted(str(method).upper() for method in methods))
+
+
+def _routes(tree: ast.Module, name: Optional[str] = None) -> Set[Route]:
+    """Return the routes of a module's views (of the view name, if given)."""
+    return {route for node in tree.body
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and name in (None, node.name)
+            for route in map(_route, node.decorator_list) if route}
+
+
+def _has(folder: Path, entry: str) -> bool:
+    """Tell whether a submission folder holds one owned entry.
+
+    A file that does not parse is searched as text: a line that starts
+    the definition, or a route of the reference's view.
+    """
+    file_name, _, qualified = entry.partition(":")
+    text = _read(folder / file_name)
+    if text is None:
+        return False
+    if not qualified or qualified == MODULE:
+        return True
+    tree = _tree(text)
+    reference = _tree(_read(SOLUTION_DIR / file_name))
+    views = _routes(reference, qualified) if reference else set()
+    if tree is None:
+        name = re.escape(qualified.rsplit(".", 1)[-1])
+        return bool(re.search(r"^\s*(?:async\s+)?(?:def|class)\s+{0}\b|"
+                              r"^\s*{0}\s*[:=]".format(name), text, re.M)
+                    or any(re.search(r"\.\w+\(\s*[\"']{}[\"']".format(
+                        re.escape(path)), text) for path, _ in views))
+    return _defines(tree, qualified) or bool(views & _routes(tree))
+
+
+def started(step: Step, folder: Path) -> bool:
+    """Tell whether the student wrote any of the code that step owns.
+
+    What the starter hands out (the DB and Auth skeletons) does not count,
+    so an untouched workspace has not started any step.
+    """
+    return any(_has(folder, entry) and not _has(STARTER_DIR, entry)
+               for entry in (*step.solution, *step.owns))
 
 
 def next_step(statuses: List[StepStatus]) -> Optional[StepStatus]:

@@ -5,7 +5,9 @@ It starts where the student stands (the first step that does not pass).
 On every save it grades the step under way and, in the same grading, every
 step before it, so that a save which breaks a finished step is named at
 once; it then goes back to the earliest failing step. It moves on as soon
-as everything graded passes, until all steps pass.
+as everything graded passes. Once all steps pass it keeps watching: every
+save grades all of them again, and a step that a save breaks is named and
+gone back to like any other regression.
 
 Each run starts with a time-stamped rule line rather than a cleared screen:
 the previous run stays in the scroll-back to compare with (what did this
@@ -168,18 +170,18 @@ class Progress:
     def recheck(self) -> None:
         """Grade the steps up to the one under way; report what changed.
 
-        While everything graded passes, move on to the next step.
+        While everything graded passes, move on to the next step. Once
+        every step has passed, every step is graded.
         """
-        if self.current is None:
-            return
-        self._rule(_step_name(self.current))
+        self._rule(_step_name(self.current) if self.current is not None
+                   else "all steps")
         steps = list(STEPS[:self.reached + 1])
         while steps:
             tasks = grading.grade(self.folder, steps,
                                   isolate=self.isolate).tasks
             if not self._settle(tasks):
                 return
-            self.reached += 1
+            self.reached = min(self.reached + 1, len(STEPS))
             steps = list(STEPS[self.reached:self.reached + 1])
 
     def _settle(self, tasks: List[grading.TaskResult]) -> bool:
@@ -200,7 +202,8 @@ class Progress:
                 self.current = None
                 self.tell("All {} steps pass. Well done! See how the "
                           "reference solves a step with './checker.sh "
-                          "reveal N'.".format(len(STEPS)))
+                          "reveal N'. Still watching: a save grades every "
+                          "step again.".format(len(STEPS)))
             return True
         self.current = first.step
         self.tell("{}/{} steps done. Next: {} ({})".format(
@@ -268,8 +271,9 @@ def watch(folder: Path, say: Callable[[str], None],
           width: Optional[int] = None, isolate: bool = True) -> None:
     """Grade the submission in folder on every save until stop is set.
 
-    say is given one line at a time, wrapped to width (the terminal's
-    width at each run when None).
+    It goes on when every step passes: a later save may break one. say is
+    given one line at a time, wrapped to width (the terminal's width at
+    each run when None).
     """
     stop = stop or threading.Event()
     changed = threading.Event()
@@ -280,7 +284,7 @@ def watch(folder: Path, say: Callable[[str], None],
     progress = Progress(folder, say, width, isolate)
     try:
         progress.resume()
-        while not stop.is_set() and progress.current is not None:
+        while not stop.is_set():
             progress.tell("Waiting for a save in {} (Ctrl-C to stop)..."
                           .format(one_line(str(folder))),
                           [one_line(str(folder))])

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """The command words of checker.sh: refused typos, status, hint, init, run."""
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from kata import cli, status, workspace
-from kata.steps import REPO_ROOT, SOLUTION_DIR, STEPS, step
+from kata.steps import (REPO_ROOT, SOLUTION_DIR, STEPS, SUBMISSION_FILES,
+                        step)
 
 
 @pytest.mark.parametrize("word", ["steps", "list", "gradee", "tests"])
@@ -30,10 +32,40 @@ def test_a_typo_gets_the_close_command(capsys: pytest.CaptureFixture) -> None:
 
 
 def test_a_path_is_still_graded(capsys: pytest.CaptureFixture) -> None:
-    """./steps is a folder, and it is graded like any other (0/1 here)."""
+    """./steps is a folder, taken for one (it holds no submission)."""
     os.chdir(str(REPO_ROOT))
-    assert cli.main(["./steps", "--step", "0"]) == cli.EXIT_FAIL
-    assert "Score: 0/1 tasks passed" in capsys.readouterr().out
+    assert cli.main(["./steps", "--step", "0"]) == cli.EXIT_USAGE
+    assert "steps holds none of the exercise files" in \
+        capsys.readouterr().err
+
+
+def test_a_nested_submission_is_found_as_roster_finds_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A student's folder with the submission deeper is graded there."""
+    student = tmp_path / "frank"
+    nested = student / "repo" / "0x03-user_authentication_service"
+    nested.mkdir(parents=True)
+    for name in SUBMISSION_FILES:
+        shutil.copy2(str(SOLUTION_DIR / name), str(nested / name))
+    assert cli.main([str(student), "--step", "0"]) == cli.EXIT_PASS
+    printed = capsys.readouterr()
+    assert "Score: 1/1 tasks passed" in printed.out
+    said = printed.err.strip().splitlines()
+    assert len(said) == 1 and said[0].endswith(
+        "grading the submission found in {}".format(nested)), printed.err
+
+
+def test_an_empty_folder_gets_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """A folder without any exercise file is one line, not 100 missing."""
+    (tmp_path / "empty" / "notes").mkdir(parents=True)
+    assert cli.main([str(tmp_path / "empty")]) == cli.EXIT_USAGE
+    printed = capsys.readouterr()
+    assert printed.out == ""
+    assert printed.err.count("\n") == 1
+    assert "empty holds none of the exercise files (user.py, db.py, " \
+        "auth.py, app.py, main.py, README.md); nothing to grade" in \
+        printed.err
 
 
 def test_hint_prints_the_hints_of_the_list_of_steps(
@@ -109,19 +141,35 @@ def test_reveal_is_refused_while_the_step_breaks_a_style_rule(
     assert "does not pass yet" in capsys.readouterr().err
 
 
+STEP_04_STARTED = '''
+
+def _hash_password(password: str) -> bytes:
+    """Hash nothing yet: the step is only begun."""
+    raise NotImplementedError("to do")
+'''
+
+
 def test_status_names_done_failing_and_not_started_steps(
         tmp_path: Path) -> None:
-    """A workspace at step 3 whose step 3 is half done reads as such."""
+    """A workspace at step 3 whose steps 3 and 4 are begun reads as such.
+
+    Step 04 fails every check of its spec, yet its code is there: failing.
+    """
     folder = tmp_path / "ws"
     workspace.init(folder, 4)
     db = folder / "db.py"
     # Step 03 half done: updates work, but unknown keywords pass silently.
     db.write_text(db.read_text().replace("        if unknown:",
                                          "        if not kwargs:"))
+    # Step 04 started, and wrong in every check of its spec.
+    auth = folder / "auth.py"
+    auth.write_text(auth.read_text() + STEP_04_STARTED)
     statuses = status.step_statuses(folder)
     states = {item.step.number: item.state for item in statuses}
     assert [states[number] for number in (0, 1, 2)] == [status.DONE] * 3
     assert states[3] == status.FAILING
+    assert states[4] == status.FAILING
+    assert states[5] == status.NOT_STARTED
     assert states[6] == status.NOT_STARTED
     lines = status.status_lines(statuses)
     assert len(lines) == len(STEPS) + 1
@@ -164,3 +212,21 @@ def test_pytest_command_runs_a_spec_with_the_kata_configuration(
         env={**os.environ, "PYTHON": sys.executable})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert " passed" in done.stdout
+
+
+def test_a_started_step_is_found_by_its_code_beyond_the_starter(
+        tmp_path: Path) -> None:
+    """The starter starts nothing; a renamed view still starts its step."""
+    workspace.init(tmp_path / "ws", 0)
+    assert not [item.number for item in STEPS
+                if status.started(item, tmp_path / "ws")]
+    app = tmp_path / "ws" / "app.py"
+    app.write_text('from flask import Flask\n\napp = Flask(__name__)\n\n\n'
+                   '@app.route("/reset_password", methods=["POST"])\n'
+                   'def my_own_name() -> str:\n    """Begun."""\n'
+                   '    return ""\n')
+    assert [item.number for item in STEPS
+            if status.started(item, tmp_path / "ws")] == [6, 17]
+    app.write_text("def profile(:\n")
+    assert [item.number for item in STEPS
+            if status.started(item, tmp_path / "ws")] == [6, 15]

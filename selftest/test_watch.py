@@ -17,6 +17,7 @@ from watchdog.events import (DirModifiedEvent, FileAttribEvent,
                              FileOpenedEvent, FileSystemEvent)
 
 from kata import watch, workspace
+from kata.steps import STEPS
 
 # Only a safety net for a watch that hangs; no assertion on speed.
 SAFETY_SECONDS = 600
@@ -30,7 +31,14 @@ class Screen:
     def __init__(self) -> None:
         """Start with nothing said."""
         self.lines: List[str] = []
+        self.ended = False
         self._said = threading.Condition()
+
+    def end(self) -> None:
+        """Note that watch has returned: nothing more will be said."""
+        with self._said:
+            self.ended = True
+            self._said.notify_all()
 
     def say(self, line: str) -> None:
         """Take one line of watch's output and wake whoever waits."""
@@ -42,7 +50,8 @@ class Screen:
         """Wait until a line from index after on holds text; return its index.
 
         Waiting is on the lines said, not on the clock: the deadline only
-        stops a watch that hangs.
+        stops a watch that hangs. A watch that returned fails the wait at
+        once.
         """
         deadline = time.monotonic() + SAFETY_SECONDS
         with self._said:
@@ -51,10 +60,12 @@ class Screen:
                     if text in self.lines[index]:
                         return index
                 left = deadline - time.monotonic()
-                if left <= 0:
-                    pytest.fail("watch never said {!r} after line {}; it "
-                                "said:\n{}".format(text, after,
-                                                   "\n".join(self.lines)))
+                if left <= 0 or self.ended:
+                    pytest.fail("watch never said {!r} after line {}{}; it "
+                                "said:\n{}".format(
+                                    text, after,
+                                    " (it returned)" if self.ended else "",
+                                    "\n".join(self.lines)))
                 self._said.wait(left)
 
     def text(self, start: int = 0, end: int = -1) -> str:
@@ -74,8 +85,15 @@ def screen() -> Screen:
 def _watching(folder: Path, screen: Screen) -> Iterator[None]:
     """Run watch on folder in a thread, wrapped to WIDTH, until the end."""
     stop = threading.Event()
-    watcher = threading.Thread(target=watch.watch, args=(
-        folder, screen.say, stop), kwargs={"width": WIDTH})
+
+    def run() -> None:
+        """Watch, and tell the screen when watch returns."""
+        try:
+            watch.watch(folder, screen.say, stop, width=WIDTH)
+        finally:
+            screen.end()
+
+    watcher = threading.Thread(target=run)
     watcher.start()
     try:
         yield
@@ -132,6 +150,25 @@ def test_watch_names_a_done_step_that_a_save_breaks(
         assert "2/21 steps done. Next: step 02 Find user" in screen.text(
             fixed, back)
     _assert_wrapped_and_separated(screen, 3)
+
+
+def test_watch_keeps_watching_after_every_step_passes(
+        tmp_path: Path, screen: Screen) -> None:
+    """After 21/21, a save is graded again and a regression is named."""
+    folder = tmp_path / "ws"
+    workspace.init(folder, len(STEPS))
+    user = folder / "user.py"
+    with _watching(folder, screen):
+        done = screen.wait_for("All 21 steps pass.")
+        start = screen.wait_for("Waiting for a save", done)
+        user.write_text(user.read_text().replace('"users"', '"people"'))
+        broken = screen.wait_for(
+            "step 00 User model passed before and fails now", start)
+        wait = screen.wait_for("Waiting for a save", broken)
+        said = screen.text(broken, wait)
+        assert "20/21 steps done. Next: step 00 User model" in said, said
+        assert "it is named 'people'" in said, said
+    _assert_wrapped_and_separated(screen, 2)
 
 
 def test_watch_reruns_on_chmod_and_shows_each_regression(

@@ -24,11 +24,17 @@ import pytest
 from werkzeug.datastructures import Headers
 from werkzeug.http import parse_cookie
 
+from kata.grading import one_line
 from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
-                         SubjectFailure, Workdir, is_instance,
-                         read_scratch_file)
+                         SubjectFailure, Workdir, error_from_record,
+                         is_instance, read_scratch_file, valid_error)
+from kata.subject import wire
 
 MESSAGE_LIMIT = 700
+# How much of the name and of the message of an exception that escaped a
+# view a "500" may carry: enough to read it, never the whole message budget.
+ESCAPED_NAME_LIMIT = 80
+ESCAPED_MESSAGE_LIMIT = 160
 DATABASE_LIMIT = 16 * 1024 * 1024
 # The judge's reading of a.db, which the submission wrote: bounds far above
 # what the exercise's users table needs (five short columns, a few rows).
@@ -57,6 +63,41 @@ TAIL_BYTES = 4000
 IMPORT_SECONDS = 10.0
 
 __all__ = ["Remote", "RemoteError", "is_instance"]
+
+
+# Values that differ from one run to the next although the submission does
+# not: a UUID (a session id, a reset token), a bcrypt hash's salt and
+# digest, an object's address. A message shows their shape instead, so that
+# the same submission always gets the same report.
+RANDOM_VALUES = (
+    (re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b"), "<UUID>"),
+    (re.compile(r"(\$2[abxy]?\$[0-9]{2}\$)[./A-Za-z0-9]{53}"),
+     r"\1<53 characters of salt and hash>"),
+    (re.compile(r"\b(at|object) 0x[0-9a-fA-F]{6,16}\b"), r"\1 0x..."),
+)
+
+
+def without_random_values(text: str) -> str:
+    """Return text with each value that changes between runs by its shape."""
+    for pattern, shape in RANDOM_VALUES:
+        text = pattern.sub(shape, text)
+    return text
+
+
+def text_shape(text: str) -> str:
+    """Return the length and the kinds of characters of a text, in words."""
+    kinds = [name for name, found in (
+        ("digits", any(char.isdigit() for char in text)),
+        ("letters", any(char.isalpha() for char in text)),
+        ("hyphens", "-" in text),
+        ("other characters", any(not (char.isalnum() or char == "-")
+                                 for char in text))) if found]
+    if not kinds:
+        return "an empty str"
+    listed = kinds[0] if len(kinds) == 1 else \
+        ", ".join(kinds[:-1]) + " and " + kinds[-1]
+    return "a str of {} characters ({})".format(len(text), listed)
 
 
 def short(value: Any, limit: int = 80) -> str:
@@ -119,21 +160,79 @@ def unless_value_error(call: Callable[[], Any]) -> Optional[str]:
     return describe_outcome(result)[3:]
 
 
+def escaped_error_text(error: RemoteError) -> str:
+    """Return 'Type: message (at app.py:3)' of a view's error, made safe.
+
+    The name and message are the student's text: each is cut to a few
+    words' length and escaped (one line, no terminal escapes), so that a
+    report shows them as data.
+    """
+    name = one_line(error.name)
+    if len(name) > ESCAPED_NAME_LIMIT:
+        name = name[:ESCAPED_NAME_LIMIT - 3] + "..."
+    message = one_line(error.message)
+    if len(message) > ESCAPED_MESSAGE_LIMIT:
+        message = message[:ESCAPED_MESSAGE_LIMIT - 3] + "..."
+    text = "{}: {}".format(name, message) if message else name
+    place = one_line(wire.place_text(error.where, error.raised_in))
+    return text + place[:2 * ESCAPED_NAME_LIMIT]
+
+
+class StatusCode(int):
+    """An HTTP status code that, in a message, says why the app gave a 500.
+
+    It compares and computes as the number; printed (``str``, ``format``)
+    a 500 whose view raised adds ": the view raised Type: message (at
+    app.py:3)". The exception comes from the subject, which caught it as
+    Flask handled it, never from the body the app wrote; it changes only
+    the words of a failure, never a verdict.
+    """
+
+    raised: Optional[RemoteError]
+
+    def __new__(cls, code: int,
+                raised: Optional[RemoteError] = None) -> "StatusCode":
+        """Make the status code, keeping the error that escaped a view."""
+        status = super().__new__(cls, code)
+        status.raised = raised
+        return status
+
+    def __str__(self) -> str:
+        """Return the number, and for a 500 what the view raised."""
+        if self.raised is None or int(self) != 500:
+            return str(int(self))
+        return "{}: the view raised {}".format(
+            int(self), escaped_error_text(self.raised))
+
+    def __repr__(self) -> str:
+        """Return the number alone, as an int shows itself."""
+        return repr(int(self))
+
+
 class Answer:
     """A response of the student's app, as plain data on the judge's side."""
 
     def __init__(self, record: Any) -> None:
-        """Check and keep the status, headers and body the subject sent."""
+        """Check and keep the status, headers and body the subject sent.
+
+        ``raised`` is the error record of an exception that escaped a view
+        (Flask answered 500 for it), or None.
+        """
         if not (isinstance(record, dict) and
                 type(record.get("status")) is int and
                 isinstance(record.get("headers"), list) and
                 type(record.get("body")) is bytes and
                 all(isinstance(pair, list) and len(pair) == 2 and
                     all(type(part) is str for part in pair)
-                    for pair in record["headers"])):
+                    for pair in record["headers"]) and
+                (record.get("raised") is None or
+                 valid_error(record["raised"]))):
             raise SubjectBroke("the submission broke the grading protocol: "
                                "a malformed HTTP response")
-        self.status_code = record["status"]
+        raised = record.get("raised")
+        self.status_code = StatusCode(
+            record["status"],
+            error_from_record(raised) if raised is not None else None)
         self.headers = Headers([tuple(pair) for pair in record["headers"]])
         self.data = record["body"]
 
@@ -211,7 +310,8 @@ class Client:
 def describe_answer(response: Answer) -> str:
     """Return a response in words: its status and what its body holds.
 
-    An HTML page (Flask's error pages) is named by its title.
+    An HTML page (Flask's error pages) is named by its title, unless the
+    status already says what the view raised.
     """
     text = response.get_data(as_text=True)
     if not text.strip():
@@ -224,6 +324,8 @@ def describe_answer(response: Answer) -> str:
         if len(body) > 120:
             body = body[:117] + "..."
         return "{} with the JSON {}".format(response.status_code, body)
+    if response.status_code.raised is not None:
+        return str(response.status_code)  # the page only repeats the 500
     title = re.search(r"<title>([^<]*)</title>", text, re.I)
     if title:
         return "{} with an HTML page titled {}".format(
@@ -724,7 +826,11 @@ def falsifying_example(error: BaseException) -> str:
 
 
 def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
-    """Return one readable sentence for a failed check."""
+    """Return one readable sentence for a failed check.
+
+    The sentence is the same in every run of the same submission: values
+    that change from run to run are shown by their shape.
+    """
     error = excinfo.value
     # Hypothesis groups several distinct failures; the first one is enough.
     while getattr(error, "exceptions", None):
@@ -740,6 +846,7 @@ def explain_failure(excinfo: pytest.ExceptionInfo, root: Path) -> str:
         message = "unexpected " + describe_exception(error, root)
     if isinstance(error, AssertionError):
         message += falsifying_example(error)
+    message = without_random_values(message)
     if len(message) > MESSAGE_LIMIT:
         message = message[:MESSAGE_LIMIT - 3] + "..."
     return message

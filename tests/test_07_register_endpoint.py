@@ -44,7 +44,7 @@ def answered(response: Answer) -> str:
         words += (" (Flask answers 415 when a view reads request.json or "
                   "request.get_json() of a request that is not JSON; this "
                   "one sent form data)")
-    if response.status_code == 500:
+    if response.status_code == 500 and response.status_code.raised is None:
         words += (" (Flask answers 500 when the view raises an exception "
                   "that nothing catches)")
     return words

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from spec_support import (describe_exception, Remote, RemoteError,
-                          Submission, short)
+                          Submission, short, text_shape)
 
 CALLS = 1000
 
@@ -48,8 +48,8 @@ def test_string_is_a_uuid(submission: Submission) -> None:
         uuid.UUID(value)
     except ValueError:
         pytest.fail("_generate_uuid() must return the text of a UUID, which "
-                    "uuid.UUID() can read back; uuid.UUID({}) fails".format(
-                        short(value)), pytrace=False)
+                    "uuid.UUID() can read back; it fails on what it "
+                    "returned, {}".format(text_shape(value)), pytrace=False)
 
 
 def test_every_call_gives_a_new_value(submission: Submission) -> None:

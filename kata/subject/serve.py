@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import msgpack
+from flask.signals import got_request_exception
 
 from . import wire
 
@@ -526,15 +527,34 @@ class Subject:
 
     def op_request(self, client: Any, method: str, path: str,
                    options: Dict[str, Any]) -> Dict[str, Any]:
-        """Send a request through a Flask test client; answer as data."""
+        """Send a request through a Flask test client; answer as data.
+
+        Flask turns an exception that escapes a view into a 500 and tells
+        its got_request_exception signal (captured before student code
+        ran); the record of the last one is sent beside the response, so
+        that a failure can say what the app raised, not only "500".
+        """
         allowed = {"data", "json", "headers", "follow_redirects"}
-        response = client.open(path, method=method, **{
-            key: value for key, value in options.items() if key in allowed})
-        body = response.get_data()
+        escaped: List[BaseException] = []
+
+        def keep(sender: Any, exception: Any = None, **extra: Any) -> None:
+            """Remember an exception that escaped a view of the app."""
+            if isinstance(exception, BaseException):
+                escaped.append(exception)
+
+        got_request_exception.connect(keep, weak=False)
+        try:
+            response = client.open(path, method=method, **{
+                key: value for key, value in options.items()
+                if key in allowed})
+            body = response.get_data()
+        finally:
+            got_request_exception.disconnect(keep)
         return {"status": int(response.status_code),
                 "headers": [[str(key), str(value)]
                             for key, value in response.headers.items()],
-                "body": bytes(body[:wire.MESSAGE_LIMIT // 2])}
+                "body": bytes(body[:wire.MESSAGE_LIMIT // 2]),
+                "raised": error_record(escaped[-1]) if escaped else None}
 
     def op_spy(self, target: Any, name: str) -> None:
         """Record every call of target.name from now on."""
