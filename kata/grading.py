@@ -37,6 +37,9 @@ UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
                          "\u2028\u2029\u202a-\u202e\u2066-\u2069"
                          "\ud800-\udfff\ufffe\uffff]")
 NAMED_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
+# The page that ends a failure's message: "(steps/NN-slug/README.md)" of a
+# spec, "; see steps/STYLE.md#g4" of a style rule.
+REFERENCE = re.compile(r"(?: \(steps/[^()\s]+\)|; see steps/\S+)$")
 
 
 def _escape(match: "re.Match[str]") -> str:
@@ -828,14 +831,19 @@ def _blocking(task: TaskResult,
     """
     broken = [other for other in tasks
               if other is not task and not other.works]
-    seen = {check.message for check in task.integrated_checks
+    seen = {_reason(check) for check in task.integrated_checks
             if not check.passed}
     sharing = [other for other in broken
-               if seen & {check.message for check in other.stack_checks
+               if seen & {_reason(check) for check in other.stack_checks
                           if not check.passed}]
     earlier = [other for other in broken
                if other.step.number < task.step.number]
     return (sharing or earlier or [None])[0]
+
+
+def _reason(check: Check) -> str:
+    """Return a check's message without the page it sends the student to."""
+    return REFERENCE.sub("", check.message)
 
 
 def _line_maps(variant: Path, copy: Path) -> Dict[str, Dict[int, int]]:

@@ -34,6 +34,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Dict, FrozenSet, List, Optional, Sequence, Set, Tuple
 
+from kata.routes import view_routes
 from kata.splice import MODULE, owned
 from kata.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, Step
 
@@ -43,7 +44,6 @@ MAX_OUTLINED_BYTES = 100 * 1024
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)
 # Flask's shortcuts for a route with one method, e.g. @app.post("/users").
-_METHOD_SHORTCUTS = ("get", "post", "put", "delete", "patch")
 _HEADER = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+"
                      r"([A-Za-z_]\w*)")
 _MODULE_ASSIGNMENT = re.compile(r"^([A-Za-z_]\w*)[ \t]*(?::[^=]*)?=(?!=)")
@@ -473,34 +473,11 @@ def _import_lines(tree: ast.Module) -> Dict[str, List[int]]:
 
 
 def _routes(node: ast.AST) -> List[Route]:
-    """Return the routes a view function's decorators give it.
-
-    ``@app.route(path, methods=[...])`` (GET by default) and Flask's
-    shortcuts such as ``@app.post(path)`` are read; a route whose path or
-    methods are not written out as text is not.
-    """
-    found: List[Route] = []
-    for decorator in getattr(node, "decorator_list", []):
-        if not isinstance(decorator, ast.Call) or \
-                not isinstance(decorator.func, ast.Attribute) or \
-                not decorator.args or \
-                not isinstance(decorator.args[0], ast.Constant) or \
-                not isinstance(decorator.args[0].value, str):
-            continue
-        path = decorator.args[0].value.rstrip("/") or "/"
-        kind = decorator.func.attr
-        if kind in _METHOD_SHORTCUTS:
-            found.append((path, frozenset({kind.upper()})))
-        elif kind == "route":
-            methods = next((keyword.value for keyword in decorator.keywords
-                            if keyword.arg == "methods"), None)
-            if methods is None:
-                found.append((path, frozenset({"GET"})))
-            elif isinstance(methods, (ast.List, ast.Tuple, ast.Set)):
-                found.append((path, frozenset(
-                    str(item.value).upper() for item in methods.elts
-                    if isinstance(item, ast.Constant))))
-    return found
+    """Return the routes a view function serves, methods by path."""
+    methods: Dict[str, Set[str]] = {}
+    for path, method in view_routes(node):
+        methods.setdefault(path, set()).add(method)
+    return [(path, frozenset(found)) for path, found in methods.items()]
 
 
 def _same_route(route: Route, reference: Route) -> bool:

@@ -6,19 +6,17 @@ from typing import Any, Dict, List, Tuple
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from kata.grading import Check, Grade, TaskResult, one_line
+from kata.grading import REFERENCE, Check, Grade, TaskResult, one_line
 
 KINDS = ("files", "style", "spec")
 # How many modified paths the text report's banner names.
 BANNER_PATHS = 10
 # How long the reason of a repeated failure is shown, about.
 REASON_WIDTH = 60
-# The reference that ends a failure's message: "(steps/NN-slug/README.md)"
-# of a spec, "; see steps/STYLE.md#g4" of a style rule.
+# The line a report ends with when graded on a busy machine.
 UNDER_LOAD = ("Graded while the machine was busy (load {start:.1f}, then "
               "{end:.1f}, on {cores:.0f} cores): the time limits are CPU "
               "time, so the verdicts should not be affected")
-REFERENCE = re.compile(r"(?: \(steps/[^()\s]+\)|; see steps/\S+)$")
 
 
 def to_dict(grade: Grade) -> Dict[str, Any]:
@@ -229,7 +227,8 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
                          grade.score_integrated))
     if banner:
         lines.append(banner)
-    lines.extend([UNDER_LOAD.format(**grade.load)] * grade.graded_under_load)
+    if grade.graded_under_load:
+        lines.append(UNDER_LOAD.format(**grade.load))
     return "\n".join(lines)
 
 

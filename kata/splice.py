@@ -25,15 +25,13 @@ import re
 import shutil
 import textwrap
 from pathlib import Path
-from typing import (Dict, FrozenSet, List, Optional, Sequence, Set,
-                    Tuple)
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
+from kata.routes import view_routes as _routes
 from kata.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, Step
 
 MODULE = "<module>"
 ROUNDS = 5
-# Flask's shortcut decorators, @app.get("/x") and the like.
-SHORTCUT_METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH")
 # A place in a message: "auth.py:38".
 PLACE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*\.py):(\d+)\b")
 
@@ -73,42 +71,6 @@ def _binds(node: ast.stmt) -> List[str]:
         return [(alias.asname or alias.name).split(".")[0]
                 for alias in node.names]
     return []
-
-
-def _routes(node: ast.stmt) -> FrozenSet[Tuple[str, str]]:
-    """Return the (path, method) pairs a view function's decorators route.
-
-    ``@app.route("/x", methods=["POST"])`` gives ("/x", "POST"), a route
-    without methods ("/x", "GET"), and ``@app.put("/x")`` ("/x", "PUT").
-    Anything else (a plain function, a computed path) routes nothing.
-    """
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return frozenset()
-    pairs: Set[Tuple[str, str]] = set()
-    for decorator in node.decorator_list:
-        if not (isinstance(decorator, ast.Call)
-                and isinstance(decorator.func, ast.Attribute)
-                and decorator.args
-                and isinstance(decorator.args[0], ast.Constant)
-                and isinstance(decorator.args[0].value, str)):
-            continue
-        path, verb = decorator.args[0].value, decorator.func.attr.upper()
-        if verb in SHORTCUT_METHODS:
-            pairs.add((path, verb))
-        elif verb == "ROUTE":
-            pairs.update((path, method) for method in _methods(decorator))
-    return frozenset(pairs)
-
-
-def _methods(route: ast.Call) -> List[str]:
-    """Return the HTTP methods of an ``app.route(...)`` call, GET if none."""
-    for keyword in route.keywords:
-        if keyword.arg == "methods" and isinstance(
-                keyword.value, (ast.List, ast.Tuple, ast.Set)):
-            return [item.value.upper() for item in keyword.value.elts
-                    if isinstance(item, ast.Constant)
-                    and isinstance(item.value, str)]
-    return ["GET"]
 
 
 def _span(node: ast.stmt) -> Tuple[int, int]:

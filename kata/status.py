@@ -14,16 +14,12 @@ import ast
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import List, Optional, Set, Tuple
+from typing import List, Optional, Set
 
-from kata import grading
+from kata import grading, report
+from kata.routes import Route, view_routes
+from kata.splice import MODULE
 from kata.steps import SOLUTION_DIR, STARTER_DIR, Step
-
-MODULE = "<module>"
-# Decorators of a Flask app or blueprint that route a view: route() with
-# its methods, or the shortcut named after the one method it serves.
-ROUTE_SHORTCUTS = {"get", "post", "put", "delete", "patch"}
-Route = Tuple[str, Tuple[str, ...]]
 
 DONE, FAILING, NOT_STARTED = "done", "failing", "not started"
 
@@ -41,14 +37,14 @@ class StepStatus:
 
 def _status(task: grading.TaskResult, started: bool) -> StepStatus:
     """Return the status of one graded task; started: its code is there."""
-    passed = sum(check.passed for check in task.checks)
+    passed, total = report.shown_counts(task)
     if task.passed:
         state = DONE
     elif started:
         state = FAILING
     else:
         state = NOT_STARTED
-    return StepStatus(task.step, state, passed, len(task.checks), task.note)
+    return StepStatus(task.step, state, passed, total, task.note)
 
 
 def step_statuses(folder: Path, isolate: bool = True) -> List[StepStatus]:
@@ -99,42 +95,11 @@ def _defines(tree: ast.Module, qualified: str) -> bool:
     return any(_binds(node, name) for body in bodies for node in body)
 
 
-def _literal(node: ast.expr) -> object:
-    """Return the value of a literal expression, or None."""
-    try:
-        return ast.literal_eval(node)
-    except (ValueError, TypeError, SyntaxError, RecursionError):
-        return None
-
-
-def _route(decorator: ast.expr) -> Optional[Route]:
-    """Return (path, methods) of a routing decorator, else None."""
-    if not (isinstance(decorator, ast.Call) and
-            isinstance(decorator.func, ast.Attribute) and decorator.args):
-        return None
-    path = _literal(decorator.args[0])
-    kind = decorator.func.attr
-    if not isinstance(path, str):
-        return None
-    if kind in ROUTE_SHORTCUTS:
-        return path, (kind.upper(),)
-    if kind != "route":
-        return None
-    methods: object = ["GET"]
-    for keyword in decorator.keywords:
-        if keyword.arg == "methods":
-            methods = _literal(keyword.value)
-    if not isinstance(methods, (list, tuple, set)):
-        return None
-    return path, tuple(sorted(str(method).upper() for method in methods))
-
-
 def _routes(tree: ast.Module, name: Optional[str] = None) -> Set[Route]:
-    """Return the routes of a module's views (of the view name, if given)."""
+    """Return what a module's views serve (the view name's, if given)."""
     return {route for node in tree.body
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
-            and name in (None, node.name)
-            for route in map(_route, node.decorator_list) if route}
+            if name in (None, getattr(node, "name", None))
+            for route in view_routes(node)}
 
 
 def _has(folder: Path, entry: str) -> bool:

@@ -97,7 +97,7 @@ def long_line_in_step_16(folder: Path) -> None:
     """Make one line of step 16's method longer than 79 characters."""
     edited(folder, "auth.py", "        token = _generate_uuid()\n",
            "        token = _generate_uuid()  # a fresh one for every "
-           "request, never reused\n")
+           "request, never reused.\n")
 
 
 def blank_lines_before_step_08(folder: Path) -> None:
