@@ -134,4 +134,5 @@ def test_values_that_change_are_shown_by_their_shape() -> None:
     assert without_random_values(text) == "'<UUID>' b'$2b$04$<53 " \
         "characters of salt and hash>' <Auth object at 0x...>"
     assert text_shape("288836923345564899109816268260411712445") == \
-        "a str of 39 characters (digits)"
+        text_shape("28883692334556489910981626826041171244") == \
+        "a str of more than a UUID's 36 characters (digits)"

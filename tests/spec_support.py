@@ -85,8 +85,16 @@ def without_random_values(text: str) -> str:
     return text
 
 
+# The length of a UUID's text, e.g. 12345678-1234-5678-1234-567812345678.
+UUID_LENGTH = 36
+
+
 def text_shape(text: str) -> str:
-    """Return the length and the kinds of characters of a text, in words."""
+    """Return the length and the kinds of characters of a text, in words.
+
+    The length is told against the 36 characters of a UUID's text, not
+    counted: a random value's exact length changes from run to run.
+    """
     kinds = [name for name, found in (
         ("digits", any(char.isdigit() for char in text)),
         ("letters", any(char.isalpha() for char in text)),
@@ -97,7 +105,10 @@ def text_shape(text: str) -> str:
         return "an empty str"
     listed = kinds[0] if len(kinds) == 1 else \
         ", ".join(kinds[:-1]) + " and " + kinds[-1]
-    return "a str of {} characters ({})".format(len(text), listed)
+    length = "36 characters" if len(text) == UUID_LENGTH else \
+        "{} than a UUID's 36 characters".format(
+            "fewer" if len(text) < UUID_LENGTH else "more")
+    return "a str of {} ({})".format(length, listed)
 
 
 def short(value: Any, limit: int = 80) -> str:
