@@ -14,9 +14,10 @@ import json
 from collections import Counter
 from typing import Any, Dict, List, Optional, Tuple
 
-from kata.grading import Check, one_line
+from kata.grading import Check
 from kata.report import failure_lines
 from kata.steps import STEPS
+from kata.text import one_line
 
 # state: (CSS class, symbol, legend). Okabe-Ito colours, which people with
 # any common colour-vision deficiency tell apart; the symbol says it too.

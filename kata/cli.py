@@ -384,7 +384,7 @@ def folder_to_grade(folder: Path, shown: Path) -> Path:
     named it, for those lines.
     """
     from kata import roster
-    from kata.grading import one_line
+    from kata.text import one_line
     from kata.steps import SUBMISSION_FILES
 
     if any((folder / name).is_file() for name in SUBMISSION_FILES):

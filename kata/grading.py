@@ -19,6 +19,7 @@ from typing import (Callable, Collection, Dict, Iterable, List, Mapping,
                     Optional, Sequence, Tuple, Union)
 
 from kata import jail, manifest, ownership, splice, specrun, style
+from kata.text import one_line, printable
 from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
 
 # A run is a judge and a subject that take turns: two runs keep a core busy.
@@ -27,46 +28,9 @@ MAX_FILE_BYTES = 1024 * 1024
 # How many modules of its own, besides the exercise files, a submission's
 # files may import and have graded; the ones past it are refused.
 MAX_EXTRA_MODULES = 20
-# Characters a report must not carry as they are: control characters
-# (terminal escapes could rewrite an instructor's screen; a carriage return
-# or a tab could fake a line), bidirectional marks and overrides (they
-# reorder what is shown), line and paragraph separators, lone surrogates
-# (not UTF-8) and the non-characters XML forbids. A newline is kept: an
-# output tail is shown line by line; one_line() escapes it too.
-UNPRINTABLE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
-                         "\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                         "\ud800-\udfff\ufffe\uffff]")
-NAMED_ESCAPES = {"\t": "\\t", "\r": "\\r", "\n": "\\n"}
 # The page that ends a failure's message: "(steps/NN-slug/README.md)" of a
 # spec, "; see steps/STYLE.md#g4" of a style rule.
 REFERENCE = re.compile(r"(?: \(steps/[^()\s]+\)|; see steps/\S+)$")
-
-
-def _escape(match: "re.Match[str]") -> str:
-    """Spell one unprintable character out, e.g. as \\r or \\u202e."""
-    character = match.group()
-    code = ord(character)
-    if character in NAMED_ESCAPES:
-        return NAMED_ESCAPES[character]
-    if 0xD800 <= code <= 0xDFFF or code >= 0xFFFE:
-        return "\ufffd"
-    if code < 0x100:
-        return "\\x{:02x}".format(code)
-    return "\\u{:04x}".format(code)
-
-
-def printable(text: str) -> str:
-    """Return text safe for a terminal, JSON and XML, escapes made visible.
-
-    Newlines are kept; every other control character, and every
-    bidirectional mark, is replaced by its escape.
-    """
-    return UNPRINTABLE.sub(_escape, text)
-
-
-def one_line(text: str) -> str:
-    """Return printable text on one line, its newlines escaped as well."""
-    return printable(text).replace("\n", "\\n")
 
 
 @dataclass
@@ -731,18 +695,19 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
         while None in problems:
             check_style()
         modified = specs_modified()
-        return [Grade(str(submission),
-                      _charged([_task(step, copies[index], too_large[index],
-                                      problems[index] or {},
-                                      results.get((index, step.number)),
-                                      results.get((index, step.number,
-                                                   "own")),
-                                      variants[index].get(step.number))
-                                for step in steps]),
-                      confinement.get(index, describe_confinement(None)),
-                      modified, extra_modules=too_large[index].extra_modules,
-                      load=machine_load(load_at_start))
-                for index, submission in enumerate(submissions)]
+        grades = [Grade(str(submission),
+                        _charged([_task(step, copies[index], too_large[index],
+                                        problems[index] or {},
+                                        results.get((index, step.number)),
+                                        results.get((index, step.number,
+                                                     "own")),
+                                        variants[index].get(step.number))
+                                  for step in steps]),
+                        confinement.get(index, describe_confinement(None)),
+                        modified, extra_modules=too_large[index].extra_modules,
+                        load=machine_load(load_at_start))
+                  for index, submission in enumerate(submissions)]
+        return grades
     finally:
         for running in jails.values():
             running.close()

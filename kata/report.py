@@ -6,7 +6,8 @@ from typing import Any, Dict, List, Tuple
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
-from kata.grading import REFERENCE, Check, Grade, TaskResult, one_line
+from kata.grading import REFERENCE, Check, Grade, TaskResult
+from kata.text import one_line
 
 KINDS = ("files", "style", "spec")
 # How many modified paths the text report's banner names.

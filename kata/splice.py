@@ -525,6 +525,7 @@ def in_student_lines(message: str, maps: Dict[str, Dict[int, int]]) -> str:
     no message points at a line the student's file does not have.
     """
     def moved(match: "re.Match[str]") -> str:
+        """Return one place in the student's lines, or as the reference's."""
         name, line = match.group(1), int(match.group(2))
         if name not in maps:
             return match.group()

@@ -34,8 +34,8 @@ from watchdog.events import (EVENT_TYPE_ATTRIB, EVENT_TYPE_CLOSED,
 from watchdog.observers import Observer
 
 from kata import grading, report
-from kata.grading import one_line
 from kata.steps import STEPS, SUBMISSION_FILES, Step
+from kata.text import one_line
 
 # The kinds of event that mean a file's content or mode may have changed.
 # A chmod is an "attrib" event (inotify's IN_ATTRIB): rule G3's message

@@ -24,11 +24,11 @@ import pytest
 from werkzeug.datastructures import Headers
 from werkzeug.http import parse_cookie
 
-from kata.grading import one_line
 from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
                          SubjectFailure, Workdir, error_from_record,
                          is_instance, read_scratch_file, valid_error)
 from kata.subject import wire
+from kata.text import one_line
 
 MESSAGE_LIMIT = 700
 # How much of the name and of the message of an exception that escaped a
