@@ -20,7 +20,7 @@ import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, NamedTuple, Optional, Tuple
 
 from kata import overlays, splice
 from kata.ownership import FileOwners
@@ -186,56 +186,102 @@ def approaches(number: int) -> Tuple[Approach, ...]:
 
 def _step_diff(number: int, label: str,
                spliced: Dict[str, str]) -> Tuple[str, ...]:
-    """Return a unified diff of a step's own code against the reference."""
+    """Return a unified diff of a step's own code against the reference.
+
+    Only the step's lines take part, on both sides (see _own_lines): the
+    splice also renames other steps' views and moves the reference's
+    helpers, and a context line of another step's code would show a step
+    the student may not have solved. Hunk headers give the lines' places
+    in the whole files; ``...`` marks where other code is skipped.
+    """
     lines: List[str] = []
     for name in sorted(spliced):
         reference = (SOLUTION_DIR / name).read_text()
-        lines += difflib.unified_diff(
-            reference.splitlines(),
-            _only_the_steps_changes(number, name, reference, spliced[name]),
-            "solution/" + name, "{}/{}".format(label, name), n=1,
-            lineterm="")
+        old = _own_lines(number, name, reference)
+        new = _own_lines(number, name, spliced[name])
+        matcher = difflib.SequenceMatcher(
+            None, [line.text for line in old], [line.text for line in new],
+            autojunk=False)
+        groups = list(matcher.get_grouped_opcodes(1))
+        if groups:
+            lines += ["--- solution/" + name,
+                      "+++ {}/{}".format(label, name)]
+        for group in groups:
+            lines.append("@@ -{} +{} @@".format(
+                old[group[0][1]].place if group[0][1] < len(old) else "end",
+                new[group[0][3]].place if group[0][3] < len(new) else "end"))
+            lines += _hunk(group, old, new)
     if len(lines) > MAX_DIFF_LINES:
         shown = lines[:MAX_DIFF_LINES]
         # A hunk's header without its lines would only puzzle.
-        while shown[-1].startswith("@@"):
+        while shown[-1].startswith(("@@", "---", "+++")):
             shown.pop()
         lines = shown + ["... ({} more line(s) of diff)".format(
             len(lines) - len(shown))]
     return tuple(lines)
 
 
-def _only_the_steps_changes(number: int, name: str, reference: str,
-                            spliced: str) -> List[str]:
-    """Return the reference's lines with only the step's changes made.
+class OwnLine(NamedTuple):
+    """A line of a step's own code, where it is, and what comes before it.
 
-    The splice also renames the reference's views to the alternative's
-    names, which is other steps' code: a change inside a function that
-    another step owns is left out. A change outside every function (an
-    import, a constant the step's code uses) is the step's, since the
-    splice brings it only for that code.
+    after_skipped: code that is not the step's lies between this line and
+    the step's line before it (blank lines do not count).
     """
-    old, new = reference.splitlines(), spliced.splitlines()
-    owners_old, owners_new = FileOwners(name, reference), \
-        FileOwners(name, spliced)
-    kept: List[str] = []
-    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    for tag, old_first, old_end, new_first, new_end in matcher.get_opcodes():
-        mine = tag == "equal" or any(
-            _belongs(owners_old, line, number)
-            for line in range(old_first + 1, old_end + 1)) or any(
-            _belongs(owners_new, line, number)
-            for line in range(new_first + 1, new_end + 1))
-        kept += new[new_first:new_end] if mine else old[old_first:old_end]
-    return kept
+
+    place: int
+    text: str
+    after_skipped: bool = False
 
 
-def _belongs(owners: FileOwners, line: int, number: int) -> bool:
-    """Tell whether a line (1-based) is step number's or no function's."""
-    in_a_function = any(definition.is_function and
-                        definition.first <= line <= definition.last
-                        for definition in owners.definitions)
-    return not in_a_function or owners.step_at(line) == number
+def _hunk(group: List[Tuple[str, int, int, int, int]],
+          old: List[OwnLine], new: List[OwnLine]) -> List[str]:
+    """Return the lines of one hunk, with ``...`` where code is skipped."""
+    lines: List[str] = []
+    for tag, old_first, old_end, new_first, new_end in group:
+        if tag == "equal":
+            marked = [(" ", old[index], new[new_first + index - old_first])
+                      for index in range(old_first, old_end)]
+        else:
+            marked = [("-", old[index], None)
+                      for index in range(old_first, old_end)]
+            marked += [("+", None, new[index])
+                       for index in range(new_first, new_end)]
+        for sign, before, after in marked:
+            if lines and lines[-1] != "..." and any(
+                    line is not None and line.after_skipped
+                    for line in (before, after)):
+                lines.append("...")
+            lines.append(sign + (before or after or OwnLine(0, "")).text)
+    return lines
+
+
+def _own_lines(number: int, name: str, text: str) -> List[OwnLine]:
+    """Return the lines of a file that are step number's.
+
+    A line inside a function is the step's when the step owns that
+    function (by name, by route, or as a helper its code uses); a line
+    outside every function (an import, a constant) is everyone's, so it
+    takes part: the splice changes it only for the step's code. Blank
+    lines between functions are left out, or the spacing around skipped
+    functions would read as changes.
+    """
+    owners = FileOwners(name, text)
+    functions = [definition for definition in owners.definitions
+                 if definition.is_function]
+    own: List[OwnLine] = []
+    skipped = False
+    for place, line in enumerate(text.splitlines(), 1):
+        if any(definition.first <= place <= definition.last
+               for definition in functions):
+            mine = owners.step_at(place) == number
+        else:
+            mine = bool(line.strip())
+        if mine:
+            own.append(OwnLine(place, line, skipped))
+            skipped = False
+        elif line.strip():
+            skipped = True
+    return own
 
 
 def approaches_text(item: Step) -> str:
