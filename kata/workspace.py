@@ -244,8 +244,13 @@ def _hunk(group: List[Tuple[str, int, int, int, int]],
         else:
             marked = [("-", old[index], None)
                       for index in range(old_first, old_end)]
-            marked += [("+", None, new[index])
-                       for index in range(new_first, new_end)]
+            added = [("+", None, new[index])
+                     for index in range(new_first, new_end)]
+            if marked and added:
+                # The lines replaced already stand after the same gap.
+                first = added[0][2]
+                added[0] = ("+", None, first._replace(after_skipped=False))
+            marked += added
         for sign, before, after in marked:
             if lines and lines[-1] != "..." and any(
                     line is not None and line.after_skipped
