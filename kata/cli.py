@@ -30,7 +30,7 @@ COMMANDS: Dict[str, str] = {
     "watch": "re-grade your steps on every save",
     "run": "run a file of your workspace with the kata's Python",
     "pytest": "run step specs with the kata's pytest",
-    "reveal": "show the reference solution of a passed step",
+    "reveal": "show the reference and other right ways of a passed step",
     "roster": "grade every submission under a folder",
     "cluster": "make the certificates of, or start, a sealed Dask cluster",
     "selftest": "run the kata's own test suite",
@@ -136,8 +136,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     reveal = commands.add_parser(
         "reveal", help=COMMANDS["reveal"],
-        description="Show how the reference solution solves a step; "
-                    "refused while the step still fails.")
+        description="Show how the reference solution solves a step, "
+                    "then the other right ways the kata knows for it, each "
+                    "with its trade-off and its diff; refused while the "
+                    "step still fails.")
     reveal.add_argument("step", type=step_number)
     reveal.add_argument("submission", nargs="?", type=Path,
                         help="your submission (default: workspace/)")
@@ -543,7 +545,10 @@ def run_init(arguments: argparse.Namespace) -> int:
 
 
 def run_reveal(arguments: argparse.Namespace) -> int:
-    """Show the reference solution of a step that passes, style included."""
+    """Show the reference and other right ways of a step that passes.
+
+    Passing includes style; nothing is shown of a failing step.
+    """
     from kata import workspace
 
     folder = resolve_submission(arguments.submission)

@@ -8,6 +8,7 @@ every spec must accept. Both are TOML files of the same shape::
 
     step = 1                       # mutants only: the spec that must fail
     about = "returning before commit"
+    tradeoff = "..."               # alternatives only, required
     [[edit]]
     file = "db.py"
     old = '''...'''                # text of solution/db.py, found exactly once
@@ -19,6 +20,10 @@ and its ``new`` is the whole file, for example ``file = "wrappers.py"``,
 ``old = ""``, ``new = '''#!/usr/bin/env python3 ...'''``. A created Python
 file is made executable (mode 0o755), like the solution's; another gets
 0o644. The file is a plain name in the submission folder, no subfolder.
+
+An alternative also says, in ``tradeoff``, when a student would prefer it
+to the reference and what it costs: ``reveal N`` shows it beside the
+reference. A mutant has none, being no way to prefer.
 """
 import shutil
 import sys
@@ -53,6 +58,7 @@ class Overlay:
     about: str
     edits: Tuple[Edit, ...]
     step: Optional[int] = None
+    tradeoff: Optional[str] = None
 
     def apply(self, destination: Path, source: Path = SOLUTION_DIR) -> Path:
         """Write the solution with this overlay's edits into destination."""
@@ -93,8 +99,15 @@ def load(kind: str) -> List[Overlay]:
         data = tomllib.loads(path.read_text())
         edits = tuple(Edit(item["file"], item["old"], item["new"])
                       for item in data["edit"])
+        tradeoff = data.get("tradeoff")
+        if kind == "alternatives" and not str(tradeoff or "").strip():
+            raise ValueError("alternative {}: its tradeoff is missing or "
+                             "empty".format(path.stem))
+        if kind != "alternatives" and tradeoff is not None:
+            raise ValueError("{} {}: only an alternative has a tradeoff"
+                             .format(kind, path.stem))
         overlays.append(Overlay(path.stem, data["about"], edits,
-                                data.get("step")))
+                                data.get("step"), tradeoff))
     return overlays
 
 
