@@ -14,7 +14,7 @@ KINDS = ("files", "style", "spec")
 BANNER_PATHS = 10
 # How long the reason of a repeated failure is shown, about.
 REASON_WIDTH = 60
-# The line a report ends with when graded on a busy machine.
+# The line under a report's first when it was graded on a busy machine.
 UNDER_LOAD = ("Graded while the machine was busy (load {start:.1f}, then "
               "{end:.1f}, on {cores:.0f} cores): the time limits are CPU "
               "time, so the verdicts should not be affected")
@@ -183,6 +183,8 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
     banner = tampering_banner(grade)
     lines: List[str] = [banner] if banner else []
     lines.append("Grading {}".format(one_line(grade.submission)))
+    if grade.graded_under_load:
+        lines.append(UNDER_LOAD.format(**grade.load))
     if grade.extra_modules:
         lines.append("Also graded: {} (imported by the exercise files)"
                      .format(", ".join(one_line(name)
@@ -228,8 +230,6 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
                          grade.score_integrated))
     if banner:
         lines.append(banner)
-    if grade.graded_under_load:
-        lines.append(UNDER_LOAD.format(**grade.load))
     return "\n".join(lines)
 
 
