@@ -11,9 +11,12 @@ applies. Advice is never part of a grade: no verdict, score or exit status
 reads it, so the caller asks only about steps that already pass.
 
 Student files are hostile input: a file is read without following a
-symbolic link, at most ``kata.grading.MAX_FILE_BYTES`` of it, and parsed,
-never imported or run. A file that is too large or does not parse gets no
-advice, and no input makes ``advise`` raise.
+symbolic link, never more than ``kata.grading.MAX_FILE_BYTES`` of it, and
+parsed, never imported or run. A file that does not parse gets no advice,
+nor does one larger than ``kata.ownership.MAX_OUTLINED_BYTES``: the owner
+of its lines is not worked out (its style problem is about the whole
+file), and outlining a megabyte of code would cost seconds on every save.
+No input makes ``advise`` raise.
 """
 import ast
 import os
@@ -27,7 +30,7 @@ from typing import (Callable, Dict, Iterable, Iterator, List, Optional,
                     Sequence, Set, Tuple)
 
 from kata.grading import MAX_FILE_BYTES, one_line
-from kata.ownership import FileOwners
+from kata.ownership import MAX_OUTLINED_BYTES, FileOwners
 from kata.routes import view_routes
 from kata.steps import STEPS, Step
 
@@ -196,7 +199,7 @@ def _step_files(number: int) -> Tuple[str, ...]:
 
 def _parsed(folder: Path, name: str) -> Optional[ParsedFile]:
     """Read and parse one file of a folder; None when that cannot be done."""
-    text = read_source(folder / name)
+    text = read_source(folder / name, MAX_OUTLINED_BYTES)
     if text is None:
         return None
     try:
@@ -206,13 +209,14 @@ def _parsed(folder: Path, name: str) -> Optional[ParsedFile]:
         return None
 
 
-def read_source(path: Path) -> Optional[str]:
+def read_source(path: Path, limit: int = MAX_FILE_BYTES) -> Optional[str]:
     """Return a regular file's text, None for anything else.
 
     A symbolic link is not followed, a FIFO or a device is not opened
-    (nor waited on), and a file larger than MAX_FILE_BYTES is not read
-    past that bound: it is None as well.
+    (nor waited on), and a file larger than limit (at most
+    MAX_FILE_BYTES) is not read past that bound: it is None as well.
     """
+    limit = min(limit, MAX_FILE_BYTES)
     try:
         descriptor = os.open(str(path),
                              os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -222,7 +226,7 @@ def read_source(path: Path) -> Optional[str]:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None
         chunks: List[bytes] = []
-        left = MAX_FILE_BYTES + 1
+        left = limit + 1
         while left > 0:
             chunk = os.read(descriptor, min(left, 1 << 16))
             if not chunk:
@@ -234,7 +238,7 @@ def read_source(path: Path) -> Optional[str]:
     finally:
         os.close(descriptor)
     data = b"".join(chunks)
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > limit:
         return None
     return data.decode("utf-8", "replace")
 

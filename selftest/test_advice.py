@@ -19,6 +19,7 @@ import pytest
 
 from kata import advice, overlays
 from kata.grading import MAX_FILE_BYTES
+from kata.ownership import MAX_OUTLINED_BYTES
 from kata.steps import REPO_ROOT, SOLUTION_DIR, STARTER_DIR, STEPS, step
 
 if sys.version_info >= (3, 11):
@@ -269,23 +270,29 @@ def test_broken_odd_and_linked_files_get_no_advice(tmp_path: Path) -> None:
     assert _keys(tmp_path / "folder", 9) == []
 
 
-def test_a_file_of_one_megabyte_is_read_and_a_larger_one_is_not(
+def test_files_are_advised_up_to_the_size_ownership_outlines(
         tmp_path: Path) -> None:
-    """The bound is kata.grading's: up to 1 MB is advised on, past it not."""
+    """A file kata.ownership outlines is advised on; a larger one is not.
+
+    A megabyte of code (kata.grading's bound) goes through quickly and
+    quietly: it is not read past the bound, nor outlined.
+    """
     source = (SOLUTION_DIR / "auth.py").read_text().replace(
         "uuid.uuid4()", "uuid.uuid1()")
-    filler = "# padding so that the file weighs a megabyte\n"
-    count = (MAX_FILE_BYTES - len(source.encode())) // len(filler)
-    padded = source + filler * count
-    padded += "#" * (MAX_FILE_BYTES - len(padded.encode()) - 1) + "\n"
-    assert len(padded.encode()) == MAX_FILE_BYTES
+    filler = "# padding so that the file reaches the bound\n"
+    padded = source + filler * (
+        (MAX_OUTLINED_BYTES - len(source.encode())) // len(filler))
+    padded += "#" * (MAX_OUTLINED_BYTES - len(padded.encode()) - 1) + "\n"
+    assert len(padded.encode()) == MAX_OUTLINED_BYTES
     (tmp_path / "at").mkdir()
     (tmp_path / "at" / "auth.py").write_text(padded)
     assert _keys(tmp_path / "at", 9) == ["uuid1-leaks-host"]
     (tmp_path / "past").mkdir()
     (tmp_path / "past" / "auth.py").write_text(padded + "\n")
     assert _keys(tmp_path / "past", 9) == []
-    code = "x = 1\n" * (MAX_FILE_BYTES // len("x = 1\n"))
-    (tmp_path / "code").mkdir()
-    (tmp_path / "code" / "auth.py").write_text(code)
-    assert _assert_harmless(tmp_path / "code") == []
+    for label, size in (("megabyte", MAX_FILE_BYTES),
+                        ("more", MAX_FILE_BYTES + 1)):
+        (tmp_path / label).mkdir()
+        (tmp_path / label / "auth.py").write_text(
+            "x = 1\n" * (size // len("x = 1\n")) + "#" * (size % 6))
+        assert _assert_harmless(tmp_path / label) == []
