@@ -203,6 +203,21 @@ def test_a_steps_comment_reads_its_own_code_and_its_helpers(
         line - 1]
 
 
+def test_a_detector_that_raises_costs_only_its_own_advice(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A detector's surprise loses its comment, never the others'."""
+    def explode(code: advice.Submission, number: int) -> None:
+        """Fail the way a detector's unforeseen case would."""
+        raise RecursionError("deep")
+
+    monkeypatch.setitem(advice.DETECTORS, "checkpw-used", explode)
+    keys = _keys(SOLUTION_DIR, 8)
+    assert "checkpw-used" not in keys
+    monkeypatch.undo()
+    assert "checkpw-used" in _keys(SOLUTION_DIR, 8)
+    assert advice.catalogue() is advice.catalogue()
+
+
 def _assert_harmless(folder: Path) -> List[advice.Advice]:
     """Advise on every step of folder; the answer is a list of Advice."""
     found = advice.advise(folder, STEPS)
