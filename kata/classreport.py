@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from typing import Any, Dict, List, Optional, Tuple
 
+from kata import advice
 from kata.grading import Check
 from kata.report import failure_lines
 from kata.steps import STEPS
@@ -188,6 +189,22 @@ def most_failed(reports: Dict[str, Dict[str, Any]],
         :limit]
 
 
+def most_advised(reports: Dict[str, Dict[str, Any]]
+                 ) -> List[Tuple[advice.Comment, int]]:
+    """Return each comment of the advisor given, with how many it concerns.
+
+    Counted once per submission, most given first: what to teach next.
+    """
+    given: Counter = Counter()
+    for data in reports.values():
+        given.update({str(item.get("key")) for item in data.get("advice", [])
+                      if isinstance(item, dict)})
+    comments = {comment.key: comment for comment in advice.catalogue()}
+    return sorted(((comments[key], count) for key, count in given.items()
+                   if key in comments),
+                  key=lambda item: (-item[1], item[0].step, item[0].key))
+
+
 def _alike(pairs: Optional[List[Dict[str, Any]]]) -> Dict[str, float]:
     """Return each student's best flagged similarity score."""
     best: Dict[str, float] = {}
@@ -333,6 +350,19 @@ def render(roster: str, students: List[str],
         out.append("</table>")
     else:
         out.append("<p>No check failed.</p>")
+    out.append("<h2>Advice given most often</h2>")
+    advised = most_advised(reports)
+    if advised:
+        out.append('<table class="advice"><tr><th>submissions</th>'
+                   "<th>step</th><th>kind</th><th>advice</th></tr>")
+        out.extend("<tr><td>{} of {}</td><td>{:02d}</td><td>{}</td>"
+                   "<td>{}</td></tr>".format(
+                       count, len(reports), comment.step,
+                       escape(comment.kind), escape(comment.text))
+                   for comment, count in advised)
+        out.append("</table>")
+    else:
+        out.append("<p>No advice was given.</p>")
     if pairs is not None:
         out.extend(_similarity_section(pairs))
     data = {"students": [

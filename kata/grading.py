@@ -19,12 +19,13 @@ from typing import (Callable, Collection, Dict, Iterable, List, Mapping,
                     Optional, Sequence, Tuple, Union)
 
 from kata import jail, manifest, ownership, splice, specrun, style
+from kata.advice import Advice, advise
+from kata.steps import (MAX_FILE_BYTES, REPO_ROOT, STEPS, SUBMISSION_FILES,
+                        Step)
 from kata.text import one_line, printable
-from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
 
 # A run is a judge and a subject that take turns: two runs keep a core busy.
 RUNS_PER_JOB = 2
-MAX_FILE_BYTES = 1024 * 1024
 # How many modules of its own, besides the exercise files, a submission's
 # files may import and have graded; the ones past it are refused.
 MAX_EXTRA_MODULES = 20
@@ -132,6 +133,9 @@ class Grade:
     # The machine's load when the grading started and ended (one-minute
     # averages) and its cores: see machine_load.
     load: Dict[str, float] = field(default_factory=dict)
+    # What a mentor would say about the code of the tasks that pass
+    # (kata/advice.py), read once the verdicts are made: it changes none.
+    advice: List[Advice] = field(default_factory=list)
 
     @property
     def graded_under_load(self) -> bool:
@@ -707,6 +711,9 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                         modified, extra_modules=too_large[index].extra_modules,
                         load=machine_load(load_at_start))
                   for index, submission in enumerate(submissions)]
+        for graded, copy in zip(grades, copies):
+            graded.advice = advise(
+                copy, [task.step for task in graded.tasks if task.passed])
         return grades
     finally:
         for running in jails.values():

@@ -2,10 +2,11 @@
 """Reports of a grade: text for people, JSON for gradebooks, JUnit for CI."""
 import json
 import re
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Sequence, Tuple
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
+from kata import advice
 from kata.grading import REFERENCE, Check, Grade, TaskResult
 from kata.text import one_line
 
@@ -37,6 +38,10 @@ def to_dict(grade: Grade) -> Dict[str, Any]:
         "specs_modified": grade.specs_modified,
         "tampering": [one_line(path) for path in sorted(grade.tampering)],
         "extra_modules": [one_line(name) for name in grade.extra_modules],
+        "advice": [{"key": item.key, "kind": item.kind, "step": item.step,
+                    "text": one_line(item.text),
+                    "where": one_line(item.where)}
+                   for item in grade.advice],
         **({"graded_under_load": grade.load} if grade.graded_under_load
            else {}),
     }
@@ -132,6 +137,18 @@ def task_failure_lines(task: TaskResult) -> List[str]:
     return lines
 
 
+def advice_lines(given: Sequence[advice.Advice], number: int) -> List[str]:
+    """Return the advice shown under a passing step: the most useful two.
+
+    Advice is about code that works; it is never a failure (kata/advice.py).
+    """
+    links = {comment.key: comment.link for comment in advice.catalogue()}
+    return ["       advice ({}, {}): {} (read {})".format(
+        item.kind, one_line(item.where), one_line(item.text),
+        links.get(item.key, "steps/STYLE.md"))
+        for item in advice.shown(given, number)]
+
+
 def failure_lines(failed: List[Check]) -> List[str]:
     """Return a line per failed check; repeats of a reason are counted."""
     lines: List[str] = []
@@ -206,6 +223,7 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
                          "fail".format(len(broken),
                                        len(task.integrated_checks)))
         lines.extend(task_failure_lines(task))
+        lines.extend(advice_lines(grade.advice, task.step.number))
         # The step's README is named once, unless a failure names it or
         # every failure names a page of its own (a rule of steps/STYLE.md).
         if (failed and not any(check.message.endswith("README.md)")

@@ -19,6 +19,8 @@ STARTER_DIR = Path(__file__).resolve().parent / "starter"
 # The files of a submission; nothing else in a submission folder is read.
 SUBMISSION_FILES = ("user.py", "db.py", "auth.py", "app.py", "main.py",
                     "README.md")
+# The most of one submitted file that is read; a larger file is refused.
+MAX_FILE_BYTES = 1024 * 1024
 SUBMISSION_MODULES = tuple(name[:-3] for name in SUBMISSION_FILES
                            if name.endswith(".py"))
 

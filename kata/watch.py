@@ -34,6 +34,7 @@ from watchdog.events import (EVENT_TYPE_ATTRIB, EVENT_TYPE_CLOSED,
 from watchdog.observers import Observer
 
 from kata import grading, report
+from kata.advice import Advice
 from kata.steps import STEPS, SUBMISSION_FILES, Step
 from kata.text import one_line
 
@@ -153,11 +154,15 @@ class Progress:
         self.current: Optional[Step] = STEPS[0]
         self.reached = 0
         self.passing: Dict[int, bool] = {}
+        # The advice of the latest grading, shown under a step that passes.
+        self.advice: List[Advice] = []
 
     def resume(self) -> None:
         """Find the first unfinished step by grading every step once."""
         self._rule("all steps")
-        tasks = grading.grade(self.folder, isolate=self.isolate).tasks
+        graded = grading.grade(self.folder, isolate=self.isolate)
+        self.advice = graded.advice
+        tasks = graded.tasks
         failing = [index for index, task in enumerate(tasks)
                    if not task.passed]
         self.reached = failing[0] if failing else len(STEPS)
@@ -177,8 +182,9 @@ class Progress:
                    else "all steps")
         steps = list(STEPS[:self.reached + 1])
         while steps:
-            tasks = grading.grade(self.folder, steps,
-                                  isolate=self.isolate).tasks
+            graded = grading.grade(self.folder, steps, isolate=self.isolate)
+            self.advice = graded.advice
+            tasks = graded.tasks
             if not self._settle(tasks):
                 return
             self.reached = min(self.reached + 1, len(STEPS))
@@ -227,6 +233,10 @@ class Progress:
         if task.passed:
             if before is not True or task.note:
                 self.tell("{} passes.".format(name))
+            if before is not True:
+                for line in report.advice_lines(self.advice,
+                                                task.step.number):
+                    self.tell(line)
             if task.note:
                 # Its own code is right; the student's whole stack is not.
                 self.tell("  but with your whole stack: " + task.note)
