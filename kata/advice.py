@@ -41,8 +41,6 @@ else:  # pragma: no cover - older Pythons read TOML with the tomli backport
 
 KINDS = ("essential", "actionable", "informative", "celebratory")
 CATALOGUE_PATH = Path(__file__).resolve().parent / "advice.toml"
-# bcrypt's own default is 12; below 10 a stolen hash is cheap to attack.
-MIN_BCRYPT_ROUNDS = 10
 # A place in a student's file: its name and a 1-based line.
 Place = Tuple[str, int]
 _LOGGING_CALLS = frozenset(("debug", "info", "warning", "warn", "error",
@@ -450,20 +448,6 @@ def _commit_in_loop(code: Submission, number: int) -> Optional[Place]:
                 for node in ast.walk(statement):
                     if _called(node, "commit"):
                         return name, node.lineno
-    return None
-
-
-@detector("gensalt-low-rounds")
-def _low_rounds(code: Submission, number: int) -> Optional[Place]:
-    """Find a gensalt() call asking for a weak work factor."""
-    for name, call in _calls(code, number, "gensalt"):
-        assert isinstance(call, ast.Call)
-        rounds = _keyword(call, "rounds") or (
-            call.args[0] if call.args else None)
-        if isinstance(rounds, ast.Constant) and \
-                type(rounds.value) is int and \
-                rounds.value < MIN_BCRYPT_ROUNDS:
-            return name, call.lineno
     return None
 
 

@@ -13,14 +13,15 @@ import re
 import shutil
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import pytest
 
+from helpers import failures, run_specs, spec_passed
 from kata import advice, overlays
-from kata.grading import MAX_FILE_BYTES
 from kata.ownership import MAX_OUTLINED_BYTES
-from kata.steps import REPO_ROOT, SOLUTION_DIR, STARTER_DIR, STEPS, step
+from kata.steps import (MAX_FILE_BYTES, REPO_ROOT, SOLUTION_DIR, STARTER_DIR,
+                        STEPS, step)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -311,3 +312,25 @@ def test_files_are_advised_up_to_the_size_ownership_outlines(
         (tmp_path / label / "auth.py").write_text(
             "x = 1\n" * (size // len("x = 1\n")) + "#" * (size % 6))
         assert _assert_harmless(tmp_path / label) == []
+
+
+@pytest.fixture(scope="module")
+def triggers(tmp_path_factory: pytest.TempPathFactory
+             ) -> Dict[str, Tuple[Path, int]]:
+    """Write every key's trigger submission, with the step it concerns."""
+    root = tmp_path_factory.mktemp("triggers")
+    return {key: (_build(root / key, CASES[key].get("trigger", []),
+                         CASES[key].get("trigger_overlay", "")),
+                  _comment(key).step) for key in KEYS}
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_trigger_passes_its_step_so_the_advice_is_shown(
+        key: str, triggers: Dict[str, Tuple[Path, int]]) -> None:
+    """Advice is given on passing code: each trigger passes its step.
+
+    A trigger its step's spec rejects would be advice no student sees.
+    """
+    folder, number = triggers[key]
+    result = run_specs([step(number)], folder)[number]
+    assert spec_passed(result), failures(result)
