@@ -7,6 +7,7 @@ imports) is spliced for every step. Each spliced submission imports, and
 each step whose own code differs from the reference passes its spec on
 its own code, as the alternative does on its whole stack.
 """
+import os
 import subprocess
 import sys
 import tempfile
@@ -50,8 +51,13 @@ def spliced() -> Iterator[Dict[Tuple[str, int], Path]]:
 
 def imports(folder: Path) -> str:
     """Import the exercise's modules in folder; return what went wrong."""
+    # The checker runs with PYTHONSAFEPATH, which keeps the current folder
+    # off sys.path: here it is what is imported.
+    environment = {key: value for key, value in os.environ.items()
+                   if key != "PYTHONSAFEPATH"}
     run = subprocess.run([sys.executable, "-c", IMPORTED], cwd=str(folder),
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=60,
+                         env=environment)
     return "" if run.returncode == 0 else run.stderr.strip()
 
 
