@@ -818,13 +818,14 @@ def _reason(check: Check) -> str:
     return REFERENCE.sub("", check.message)
 
 
-def _line_maps(variant: Path, copy: Path) -> Dict[str, Dict[int, int]]:
+def _line_maps(variant: Path, copy: Path
+               ) -> Dict[str, Optional[Dict[int, int]]]:
     """Return, per file a spliced variant changed, where its lines are.
 
     A file the variant has as the student wrote it needs no map; one the
     student has not has every line in the reference's code.
     """
-    maps: Dict[str, Dict[int, int]] = {}
+    maps: Dict[str, Optional[Dict[int, int]]] = {}
     for path in variant.glob("*.py"):
         spliced = path.read_text(encoding="utf-8", errors="replace")
         try:

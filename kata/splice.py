@@ -32,6 +32,8 @@ from kata.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, Step
 
 MODULE = "<module>"
 ROUNDS = 5
+# The longest file whose lines line_map matches (a real one has hundreds).
+MAX_MAPPED_LINES = 3000
 # A place in a message: "auth.py:38".
 PLACE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*\.py):(\d+)\b")
 
@@ -498,7 +500,7 @@ def write_spliced(step: Step, student: Path, destination: Path,
             shutil.copyfile(str(student / name), str(destination / name))
 
 
-def line_map(spliced: str, student: str) -> Dict[int, int]:
+def line_map(spliced: str, student: str) -> Optional[Dict[int, int]]:
     """Map the lines of a spliced file to the student's, where they are.
 
     Lines (numbered from 1) that the splice took from the student's file,
@@ -506,8 +508,12 @@ def line_map(spliced: str, student: str) -> Dict[int, int]:
     reference's code maps to nothing. A lone line that merely looks the
     same in both (a blank, an ``else:``) is not trusted.
     """
-    matcher = difflib.SequenceMatcher(None, spliced.splitlines(),
-                                      student.splitlines(), autojunk=False)
+    mine, theirs = spliced.splitlines(), student.splitlines()
+    if max(len(mine), len(theirs)) > MAX_MAPPED_LINES:
+        # Matching is quadratic at worst: a file of thousands of equal
+        # lines would hold the grading up. Its places are not mapped.
+        return None
+    matcher = difflib.SequenceMatcher(None, mine, theirs, autojunk=False)
     mapped: Dict[int, int] = {}
     for first, theirs, size in matcher.get_matching_blocks():
         if size >= 2:
@@ -516,7 +522,8 @@ def line_map(spliced: str, student: str) -> Dict[int, int]:
     return mapped
 
 
-def in_student_lines(message: str, maps: Dict[str, Dict[int, int]]) -> str:
+def in_student_lines(message: str,
+                     maps: Dict[str, Optional[Dict[int, int]]]) -> str:
     """Return message with places in spliced files moved to the student's.
 
     maps gives, per spliced file name, its line_map. A place in one of
@@ -529,6 +536,8 @@ def in_student_lines(message: str, maps: Dict[str, Dict[int, int]]) -> str:
         name, line = match.group(1), int(match.group(2))
         if name not in maps:
             return match.group()
+        if maps[name] is None:
+            return name  # too large to map: its line is not known
         if line in maps[name]:
             return "{}:{}".format(name, maps[name][line])
         return "{} (the reference's code)".format(name)

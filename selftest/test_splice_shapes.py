@@ -109,3 +109,15 @@ def test_a_workspace_in_progress_imports_where_it_splices(
             continue
         problem = imports(tmp_path / item.name)
         assert not problem, "step {}: {}".format(item.number, problem)
+
+
+def test_a_huge_file_of_equal_lines_is_not_matched_line_by_line() -> None:
+    """A hostile file cannot hold the grading up in line_map.
+
+    A megabyte of equal lines would take the matcher quadratic time; such a
+    file is not mapped, and its places then name the file alone.
+    """
+    huge = "x = 1\n" * 150000
+    assert splice.line_map(huge + "y = 2\n", huge) is None
+    assert splice.in_student_lines("at auth.py:7", {"auth.py": None}) == \
+        "at auth.py"
