@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import List, Optional, Set
 
 from kata import grading, report
+from kata.advice import read_source
 from kata.routes import Route, view_routes
 from kata.splice import MODULE
 from kata.steps import SOLUTION_DIR, STARTER_DIR, Step
@@ -55,11 +56,12 @@ def step_statuses(folder: Path, isolate: bool = True) -> List[StepStatus]:
 
 
 def _read(path: Path) -> Optional[str]:
-    """Return a file's text, or None when it is missing or unreadable."""
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
+    """Return a file's text, or None when it is missing or unreadable.
+
+    The folder is the student's: a link, a FIFO or an oversized file is
+    not read (kata.advice.read_source reads the same way).
+    """
+    return read_source(path)
 
 
 def _tree(text: Optional[str]) -> Optional[ast.Module]:
@@ -119,9 +121,12 @@ def _has(folder: Path, entry: str) -> bool:
     views = _routes(reference, qualified) if reference else set()
     if tree is None:
         name = re.escape(qualified.rsplit(".", 1)[-1])
-        return bool(re.search(r"^\s*(?:async\s+)?(?:def|class)\s+{0}\b|"
-                              r"^\s*{0}\s*[:=]".format(name), text, re.M)
-                    or any(re.search(r"\.\w+\(\s*[\"']{}[\"']".format(
+        # Horizontal blanks only: a \s* at every line start of a file of
+        # blank lines would make the search quadratic.
+        return bool(re.search(r"^[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+"
+                              r"{0}\b|^[ \t]*{0}[ \t]*[:=]".format(name),
+                              text, re.M)
+                    or any(re.search(r"\.\w+\([ \t]*[\"']{}[\"']".format(
                         re.escape(path)), text) for path, _ in views))
     return _defines(tree, qualified) or bool(views & _routes(tree))
 

@@ -214,6 +214,22 @@ def test_pytest_command_runs_a_spec_with_the_kata_configuration(
     assert " passed" in done.stdout
 
 
+def test_a_hostile_workspace_cannot_hold_status_up(tmp_path: Path) -> None:
+    """status reads the folder as a grading does: bounded, and fast.
+
+    A file of a million blank lines that does not parse once made the
+    text search quadratic; a FIFO in place of auth.py would block a read.
+    """
+    lines = tmp_path / "lines"
+    lines.mkdir()
+    (lines / "auth.py").write_text("def (\n" + "\n" * 1000000)
+    fifo = tmp_path / "fifo"
+    fifo.mkdir()
+    os.mkfifo(str(fifo / "auth.py"))
+    for folder in (lines, fifo):
+        assert not status.started(step(5), folder)
+
+
 def test_a_started_step_is_found_by_its_code_beyond_the_starter(
         tmp_path: Path) -> None:
     """The starter starts nothing; a renamed view still starts its step."""
