@@ -20,6 +20,7 @@ from typing import (Callable, Collection, Dict, Iterable, List, Mapping,
 
 from kata import jail, manifest, ownership, splice, specrun, style
 from kata.advice import Advice, advise
+from kata.kept_subject import KeptSubject
 from kata.steps import (MAX_FILE_BYTES, REPO_ROOT, STEPS, SUBMISSION_FILES,
                         Step)
 from kata.text import one_line, printable
@@ -566,10 +567,16 @@ def spec_checks(result: Optional[specrun.SpecResult]) -> List[Check]:
 
 def grade(submission: Path, steps: Sequence[Step] = STEPS, jobs: int = 2,
           isolate: bool = True, timeout: Optional[float] = None,
-          pytest_args: Sequence[str] = (), min_doc_words: int = 2) -> Grade:
-    """Grade the given steps of a submission folder, never writing to it."""
+          pytest_args: Sequence[str] = (), min_doc_words: int = 2,
+          kept: Optional[KeptSubject] = None) -> Grade:
+    """Grade the given steps of a submission folder, never writing to it.
+
+    kept, when given, is the jail to run the code in (``watch`` keeps one
+    from one grading to the next); otherwise the grading starts its own.
+    """
     return grade_many([submission], steps, jobs, isolate, timeout,
-                      pytest_args, min_doc_words=min_doc_words)[0]
+                      pytest_args, min_doc_words=min_doc_words,
+                      kept=kept)[0]
 
 
 def machine_load(start: Optional[float] = None) -> Dict[str, float]:
@@ -590,23 +597,30 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                on_graded: Optional[Callable[[int], None]] = None,
                min_doc_words: int = 2,
                refusals: Optional[Sequence[Mapping[str, str]]] = None,
+               kept: Optional[KeptSubject] = None,
                ) -> List[Grade]:
     """Grade several submissions, their tasks sharing jobs parallel runs.
 
     Each submission's code runs in a jail of its own, started when its
-    first task is and ended after its last. on_graded(index) is called as
-    soon as submission index is fully graded. refusals, when given, says
-    per submission why files were refused by a snapshot taken elsewhere:
-    kata/engine.py ships a snapshot's files to another machine, and the
-    refused ones are not among them.
+    first task is and ended after its last; or, for a single submission,
+    in the kept jail given, whose variants folder then holds this
+    grading's copy and spliced variants until it ends. on_graded(index) is
+    called as soon as submission index is fully graded. refusals, when
+    given, says per submission why files were refused by a snapshot taken
+    elsewhere: kata/engine.py ships a snapshot's files to another machine,
+    and the refused ones are not among them.
     """
+    if kept is not None and len(submissions) != 1:
+        raise ValueError("a kept jail serves one submission")
     load_at_start = machine_load()["start"]
     work = Path(tempfile.mkdtemp(prefix="kata-grade-",
                                  dir=specrun.SCRATCH_ROOT))
     jails: Dict[int, jail.Jail] = {}
     confinement: Dict[int, str] = {}
+    prefix = kept.new_grading() if kept is not None else ""
     try:
-        copies = [work / str(index) / "submission"
+        copies = [kept.variants / (prefix + "submission") if kept is not None
+                  else work / str(index) / "submission"
                   for index in range(len(submissions))]
         too_large = [snapshot(submission, copy)
                      for submission, copy in zip(submissions, copies)]
@@ -632,12 +646,20 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             {} for _ in copies]
         for index in range(len(copies)):
             (work / str(index) / "variants").mkdir(parents=True)
+        variant_folders = [kept.variants if kept is not None
+                           else work / str(index) / "variants"
+                           for index in range(len(copies))]
 
         def subject(index: int, variant: Optional[str] = None
                     ) -> Callable[[], str]:
             """Return the starter of submission index's jail."""
             def link() -> str:
                 """Start the jail on first use; return its link."""
+                if kept is not None:
+                    running = kept.jail()
+                    confinement[index] = describe_confinement(running)
+                    return running.link(
+                        variant or copies[index].name).to_environment()
                 if index not in jails:
                     jails[index] = jail.Jail(
                         copies[index], work / str(index), isolate,
@@ -675,8 +697,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             more = []
             if len(job.key) == 2 and not spec_passed(result):
                 variant = broken_reference or _variant(
-                    job.step, copies[index], work / str(index) / "variants",
-                    too_large[index].extra_modules)
+                    job.step, copies[index], variant_folders[index],
+                    too_large[index].extra_modules, prefix)
                 variants[index][number] = variant
                 if isinstance(variant, Path):
                     more.append(specrun.SpecJob(
@@ -718,6 +740,8 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
     finally:
         for running in jails.values():
             running.close()
+        if kept is not None:
+            kept.end_grading(prefix)
         shutil.rmtree(str(work), ignore_errors=True)
 
 
@@ -752,10 +776,12 @@ def spec_passed(result: Optional[specrun.SpecResult]) -> bool:
 
 
 def _variant(step: Step, copy: Path, folder: Path,
-             extra_modules: Sequence[str]) -> Union[Path, str, None]:
+             extra_modules: Sequence[str], prefix: str = ""
+             ) -> Union[Path, str, None]:
     """Write step's spliced submission into folder; return where, or why not.
 
-    None: the spliced code is the submission's own, so no run is needed.
+    Its folder is named after the step, behind prefix. None: the spliced
+    code is the submission's own, so no run is needed.
     """
     try:
         files = splice.spliced_files(step, copy)
@@ -765,7 +791,7 @@ def _variant(step: Step, copy: Path, folder: Path,
            (copy / name).read_bytes() == text.encode()
            for name, text in files.items()):
         return None
-    destination = folder / "{:02d}".format(step.number)
+    destination = folder / "{}{:02d}".format(prefix, step.number)
     splice.write_spliced(step, copy, destination, extra_modules)
     return destination
 

@@ -2,9 +2,11 @@
 """Watch mode: re-grade the student's steps whenever a file is saved.
 
 It starts where the student stands (the first step that does not pass).
-On every save it grades the step under way and, in the same grading, every
-step before it, so that a save which breaks a finished step is named at
-once; it then goes back to the earliest failing step. It moves on as soon
+On every save it grades the step under way and tells its verdict as soon
+as it is known; then it grades every step done before, so that a save which
+breaks a finished step is named at once, and goes back to the earliest
+failing step. One jail serves every grading (``kept_subject.py``), so a
+save does not wait for a sandbox to start. It moves on as soon
 as everything graded passes. Once all steps pass it keeps watching: every
 save grades all of them again, and a step that a save breaks is named and
 gone back to like any other regression.
@@ -35,6 +37,7 @@ from watchdog.observers import Observer
 
 from kata import grading, report
 from kata.advice import Advice
+from kata.kept_subject import KeptSubject
 from kata.steps import STEPS, SUBMISSION_FILES, Step
 from kata.text import one_line
 
@@ -141,28 +144,36 @@ class Progress:
     """
 
     def __init__(self, folder: Path, say: Callable[[str], None],
-                 width: Optional[int] = None, isolate: bool = True) -> None:
+                 width: Optional[int] = None, isolate: bool = True,
+                 kept: Optional[KeptSubject] = None) -> None:
         """Start with nothing known about the submission in folder.
 
         say is given one line at a time; width is the width to wrap to,
-        the terminal's at each run when None.
+        the terminal's at each run when None. kept, when given, is the
+        jail every grading runs the code in.
         """
         self.folder = folder
         self.say = say
         self.width = width
         self.isolate = isolate
+        self.kept = kept
         self.current: Optional[Step] = STEPS[0]
         self.reached = 0
         self.passing: Dict[int, bool] = {}
         # The advice of the latest grading, shown under a step that passes.
         self.advice: List[Advice] = []
 
+    def _grade(self, steps: Sequence[Step]) -> List[grading.TaskResult]:
+        """Grade steps of the folder; keep the advice; return the tasks."""
+        graded = grading.grade(self.folder, steps, isolate=self.isolate,
+                               kept=self.kept)
+        self.advice = graded.advice
+        return graded.tasks
+
     def resume(self) -> None:
         """Find the first unfinished step by grading every step once."""
         self._rule("all steps")
-        graded = grading.grade(self.folder, isolate=self.isolate)
-        self.advice = graded.advice
-        tasks = graded.tasks
+        tasks = self._grade(STEPS)
         failing = [index for index, task in enumerate(tasks)
                    if not task.passed]
         self.reached = failing[0] if failing else len(STEPS)
@@ -175,34 +186,53 @@ class Progress:
     def recheck(self) -> None:
         """Grade the steps up to the one under way; report what changed.
 
-        While everything graded passes, move on to the next step. Once
-        every step has passed, every step is graded.
+        The step under way is graded first and its verdict told as soon
+        as it is known; then the other steps up to the furthest reached,
+        so that a save which broke one of them is named. While everything
+        graded passes, move on to the next step. Once every step has
+        passed, every step is graded.
         """
         self._rule(_step_name(self.current) if self.current is not None
                    else "all steps")
-        steps = list(STEPS[:self.reached + 1])
-        while steps:
-            graded = grading.grade(self.folder, steps, isolate=self.isolate)
-            self.advice = graded.advice
-            tasks = graded.tasks
-            if not self._settle(tasks):
-                return
+        if self.current is None:
+            self._settle(self._grade(STEPS))
+            return
+        under_way = self.current
+        first = self._grade([under_way])[0]
+        before = self.passing.get(under_way.number)
+        self.passing[under_way.number] = first.passed
+        self._tell_change(first, before, current=True, first=True)
+        others = [step for step in STEPS[:self.reached + 1]
+                  if step is not under_way]
+        tasks = sorted([first, *(self._grade(others) if others else [])],
+                       key=lambda task: task.step.number)
+        told = {under_way.number: before}
+        while self._settle(tasks, told):
             self.reached = min(self.reached + 1, len(STEPS))
             steps = list(STEPS[self.reached:self.reached + 1])
+            if not steps:
+                return
+            tasks = self._grade(steps)
+            told = {}
 
-    def _settle(self, tasks: List[grading.TaskResult]) -> bool:
+    def _settle(self, tasks: List[grading.TaskResult],
+                told: Optional[Dict[int, Optional[bool]]] = None) -> bool:
         """Report a grading of tasks and set the current step from it.
 
-        Return whether every one of them passed.
+        told holds the steps whose verdict was already told, with how they
+        stood before. Return whether every one of them passed.
         """
+        told = told or {}
         before = dict(self.passing)
+        before.update(told)
         for task in tasks:
             self.passing[task.step.number] = task.passed
         failing = [task for task in tasks if not task.passed]
         first = failing[0] if failing else None
         for task in tasks:
-            self._tell_change(task, before.get(task.step.number),
-                              task is first)
+            if task.step.number not in told:
+                self._tell_change(task, before.get(task.step.number),
+                                  task is first)
         if first is None:
             if self.reached + 1 >= len(STEPS):
                 self.current = None
@@ -215,21 +245,35 @@ class Progress:
         self.tell("{}/{} steps done. Next: {} ({})".format(
             sum(self.passing.values()), len(STEPS), _step_name(first.step),
             first.step.readme_ref), [first.step.readme_ref])
-        self.tell("{}: {}/{} checks pass".format(
-            _step_name(first.step), *report.shown_counts(first)))
-        self._failures(first)
+        if first.step.number not in told:
+            self._tell_counts(first)
         return False
 
+    def _tell_counts(self, task: grading.TaskResult) -> None:
+        """Say how many checks of a failing step pass, and its failures."""
+        self.tell("{}: {}/{} checks pass".format(
+            _step_name(task.step), *report.shown_counts(task)))
+        self._failures(task)
+
     def _tell_change(self, task: grading.TaskResult, before: Optional[bool],
-                     current: bool) -> None:
+                     current: bool, first: bool = False) -> None:
         """Say how one graded step stands, if there is something to say.
 
         A step that passes is named when it passes anew or carries a note;
         one that fails is named when it passed before (a regression, its
         failures shown unless it is the current step, shown after) or
-        still fails behind the current step.
+        still fails behind the current step. The step under way, told
+        first, is always named, with its failures when it fails.
         """
         name = _step_name(task.step)
+        if first and not task.passed:
+            if before is True:
+                self.tell("{} passed before and fails now.".format(name))
+            self._tell_counts(task)
+            return
+        if first and task.passed and before is True and not task.note:
+            self.tell("{} passes.".format(name))
+            return
         if task.passed:
             if before is not True or task.note:
                 self.tell("{} passes.".format(name))
@@ -291,7 +335,8 @@ def watch(folder: Path, say: Callable[[str], None],
     observer.schedule(_SaveHandler(changed), str(folder), recursive=False,
                       event_filter=list(CHANGE_EVENTS))
     observer.start()
-    progress = Progress(folder, say, width, isolate)
+    kept = KeptSubject(isolate)
+    progress = Progress(folder, say, width, isolate, kept)
     try:
         progress.resume()
         while not stop.is_set():
@@ -308,3 +353,4 @@ def watch(folder: Path, say: Callable[[str], None],
     finally:
         observer.stop()
         observer.join()
+        kept.close()

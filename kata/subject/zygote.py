@@ -37,7 +37,8 @@ def preload() -> None:
     """Import, once, what the student's modules are expected to use.
 
     The imports are for their side effect: every test's child is forked
-    with these modules already loaded.
+    with these modules already loaded, and with the libraries' first use
+    done (``warmup.py``).
     """
     import bcrypt  # noqa: F401
     import flask  # noqa: F401
@@ -51,6 +52,8 @@ def preload() -> None:
     import werkzeug.test  # noqa: F401
 
     from . import serve  # noqa: F401
+    from . import warmup
+    warmup.warm_up()
     gc.collect()
     gc.freeze()
 
