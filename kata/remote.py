@@ -228,6 +228,8 @@ class Connection:
         # not cut short by the run's budget or deadline.
         self.stopped: Optional[str] = None
         self.full_limit = False
+        # The limits the subject holds (the last LIMITS message sent).
+        self.limits_sent: Optional[List[Any]] = None
         # The folder of the student's files as the subject names them, and
         # the code the run executes (the submission or a spliced variant).
         self.code = "/submission"
@@ -279,9 +281,15 @@ class Connection:
                 # because the run was ending proves nothing.
                 own_wall = own_wall and remaining >= BACKSTOP_SHARE * wall
                 wall = max(0.1, remaining)
+        limits = [wire.LIMITS, cpu,
+                  max(0.05, wall - min(WHERE_LEAD, wall / 2))]
         try:
-            self.channel.send([wire.LIMITS, cpu,
-                               max(0.05, wall - min(WHERE_LEAD, wall / 2))])
+            # The subject keeps them until told others: most requests of a
+            # test have the same, and a message less is a wake-up less.
+            if limits != self.limits_sent:
+                self.limits_sent = None
+                self.channel.send(limits)
+                self.limits_sent = limits
             self.channel.send([operation, *arguments])
             answer, _ = self.channel.receive(timeout=wall)
         except wire.ChannelTimeout:

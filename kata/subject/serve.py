@@ -312,10 +312,11 @@ class ServerStarts:
 
 
 class Limits:
-    """The CPU-time limit of the next request, and the record of its stop.
+    """The CPU-time limit of each request, and the record of its stop.
 
-    The judge names each request's limit in CPU seconds: past it the
-    kernel sends SIGXCPU (RLIMIT_CPU), on which faulthandler writes this
+    The judge names a request's limit in CPU seconds, which holds for every
+    request after it until the judge names another: past it the kernel
+    sends SIGXCPU (RLIMIT_CPU), on which faulthandler writes this
     process's stack to wire.WHERE_FILE and the process ends by the signal.
     A request still waiting when the judge's wall-clock backstop nears has
     its stack written there too. Time spent waiting for the CPU on a busy
@@ -365,7 +366,6 @@ class Limits:
         finally:
             faulthandler.cancel_dump_traceback_later()
             self.cpu_limit(None)
-            self.cpu = self.dump_after = None
 
 
 class Subject:
