@@ -21,6 +21,7 @@ from typing import (Callable, Collection, Dict, Iterable, List, Mapping,
 from kata import jail, manifest, ownership, splice, specrun, style
 from kata.advice import Advice, advise
 from kata.kept_subject import KeptSubject
+from kata.started import started
 from kata.steps import (MAX_FILE_BYTES, REPO_ROOT, STEPS, SUBMISSION_FILES,
                         Step)
 from kata.text import one_line, printable
@@ -696,9 +697,13 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             remaining[index] -= 1
             more = []
             if len(job.key) == 2 and not spec_passed(result):
-                variant = broken_reference or _variant(
-                    job.step, copies[index], variant_folders[index],
-                    too_large[index].extra_modules, prefix)
+                # With none of its code written, a step can only fail among
+                # the reference too (selftest/test_own_code_runs.py): the
+                # run would tell nothing.
+                variant = None if not started(job.step, copies[index]) \
+                    else broken_reference or _variant(
+                        job.step, copies[index], variant_folders[index],
+                        too_large[index].extra_modules, prefix)
                 variants[index][number] = variant
                 if isinstance(variant, Path):
                     more.append(specrun.SpecJob(
