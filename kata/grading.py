@@ -720,12 +720,19 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
         for index, count in remaining.items():
             if count == 0 and on_graded is not None:
                 on_graded(index)
+        modified: Dict[str, str] = {}
+
+        def meanwhile() -> None:
+            """Check style and the grading tree while the first runs go."""
+            check_style()
+            modified.update(specs_modified())
+
         results = specrun.run_specs(spec_jobs, jobs * RUNS_PER_JOB, timeout,
-                                    pytest_args,
-                                    done)
+                                    pytest_args, done, meanwhile)
         while None in problems:
             check_style()
-        modified = specs_modified()
+        if not spec_jobs:
+            modified.update(specs_modified())
         grades = [Grade(str(submission),
                         _charged([_task(step, copies[index], too_large[index],
                                         problems[index] or {},

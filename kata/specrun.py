@@ -290,11 +290,14 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int,
               timeout: Optional[float] = None, extra: Sequence[str] = (),
               on_done: Optional[Callable[[SpecJob, SpecResult],
                                          Sequence[SpecJob]]] = None,
+              meanwhile: Optional[Callable[[], None]] = None,
               ) -> Dict[Hashable, SpecResult]:
     """Run specs, at most parallel at a time.
 
     Return the result of every job by its key. on_done(job, result) is
-    called as each job finishes; the jobs it returns run next.
+    called as each job finishes; the jobs it returns run next. meanwhile()
+    is called once, as soon as the first runs are started: work of this
+    process's own that need not wait for them.
     """
     sandbox.become_subreaper()
     if jobs:
@@ -310,6 +313,9 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int,
                 index, job = queue.pop(0)
                 pending.append(_launch(job, work / str(index), timeout,
                                        extra))
+            if meanwhile is not None:
+                meanwhile()
+                meanwhile = None
             finished = _first_finished(pending)
             if finished is None:
                 sandbox.wait_for_any([entry.run for entry in pending],
