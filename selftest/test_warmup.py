@@ -9,11 +9,23 @@ configured along with the student's, an open connection would be shared
 by every child, a changed warning filter would hide a student's warning.
 """
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict
 
 SUBJECT_PARENT = Path(__file__).resolve().parent.parent / "kata"
+
+
+def subject_environment() -> Dict[str, str]:
+    """Return an environment that imports the subject package as in the jail.
+
+    The jail puts its parent folder on the path; the current folder is not
+    on it where PYTHONSAFEPATH is set, as checker.sh sets it.
+    """
+    return dict(os.environ, PYTHONPATH=str(SUBJECT_PARENT))
+
 
 PROBE = """
 import gc, json, sqlite3, warnings
@@ -42,7 +54,7 @@ print(json.dumps({
 def test_the_zygote_is_forked_with_nothing_of_the_warm_up_left() -> None:
     """No mapper, connection or app remains; the filters are the same."""
     answer = subprocess.run([sys.executable, "-c", PROBE],
-                            cwd=str(SUBJECT_PARENT), check=True,
+                            env=subject_environment(), check=True,
                             stdout=subprocess.PIPE)
     left = json.loads(answer.stdout.decode().splitlines()[-1])
     assert left == {"mappers": 0, "connections": 0, "apps": 0,
@@ -72,7 +84,7 @@ del Row, Base
 gc.collect()
 print(json.dumps({""")
     answer = subprocess.run([sys.executable, "-c", code],
-                            cwd=str(SUBJECT_PARENT), check=True,
+                            env=subject_environment(), check=True,
                             stdout=subprocess.PIPE)
     assert json.loads(answer.stdout.decode().splitlines()[-1])["mappers"] \
         == 0
