@@ -50,6 +50,8 @@ PROCESS_LIMIT = 128
 CPU_SECONDS = 900
 FILE_SIZE_LIMIT = 64 * 1024 ** 2
 TMP_SIZE = 64 * 1024 ** 2
+# How long an unconfined zygote may take to reap its tests and leave.
+UNCONFINED_EXIT_SECONDS = 2
 # Files of /etc that Python, SQLite and name resolution of localhost read.
 ETC_FILES = ("hosts", "nsswitch.conf", "ld.so.cache", "localtime",
              "passwd", "group", "host.conf", "gai.conf")
@@ -390,22 +392,30 @@ class Jail:
                            self.services, self.isolated, self.missing, code)
 
     def close(self) -> None:
-        """End the zygote and everything in the jail, without waiting.
+        """End the zygote and everything in the jail.
 
-        Nothing inside needs tidying, so the sandbox is killed at once. A
-        zygote left to see its channel close could linger: a roster's
-        judges are forked from the checker, and a judge of another
-        submission still running holds a copy of the channel (the checker
-        once waited two seconds per submission for that).
+        A sandbox is killed at once: its PID namespace takes every process
+        along, and nothing inside needs tidying. A zygote left to see its
+        channel close could linger: a roster's judges are forked from the
+        checker, and a judge of another submission still running holds a
+        copy of the channel (the checker once waited two seconds per
+        submission for that). An unconfined zygote has no namespace to
+        take its tests along: it is given the time to reap them, or they
+        would be left to the checker as zombies.
         """
         if not self.isolated:
-            # No PID namespace to take them along: end the zygote's
-            # descendants (it adopts its tests' orphans) while it lives.
+            # End the zygote's descendants (it adopts its tests' orphans)
+            # while it lives.
             _kill_descendants(self.process.pid)
         try:
             self.control.close()
         except OSError:
             pass
+        if not self.isolated:
+            try:
+                self.process.wait(timeout=UNCONFINED_EXIT_SECONDS)
+            except subprocess.TimeoutExpired:
+                pass
         for sender in (lambda: os.killpg(self.process.pid, signal.SIGKILL),
                        self.process.kill):
             try:
