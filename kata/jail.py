@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 from typing import IO, List, Optional, Sequence
 
+from kata import sandbox
 from kata.remote import SubjectLink
 from kata.subject import wire
 
@@ -403,10 +404,11 @@ class Jail:
         take its tests along: it is given the time to reap them, or they
         would be left to the checker as zombies.
         """
+        left: List[int] = []
         if not self.isolated:
             # End the zygote's descendants (it adopts its tests' orphans)
             # while it lives.
-            _kill_descendants(self.process.pid)
+            left = _kill_descendants(self.process.pid)
         try:
             self.control.close()
         except OSError:
@@ -423,22 +425,27 @@ class Jail:
             except OSError:
                 pass
         self.process.wait()
+        sandbox.reap_killed(left)
         if self._cgroups is not None:
             self._cgroups.remove()
 
 
-def _kill_descendants(pid: int) -> None:
-    """Kill every process below pid (the zygote adopts its tests' orphans)."""
+def _kill_descendants(pid: int) -> List[int]:
+    """Kill every process below pid (the zygote adopts its tests' orphans).
+
+    Return their process numbers.
+    """
     import psutil
     try:
         victims = psutil.Process(pid).children(recursive=True)
     except psutil.Error:
-        return
+        return []
     for victim in victims:
         try:
             victim.kill()
         except psutil.Error:
             pass
+    return [victim.pid for victim in victims]
 
 
 def _interpreter() -> str:

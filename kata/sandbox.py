@@ -20,6 +20,8 @@ import psutil
 from kata.subject import streams
 
 PR_SET_CHILD_SUBREAPER = 36
+# How many times, 10 ms apart, a killed process is waited for to reap it.
+REAP_TRIES = 100
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -204,10 +206,33 @@ def wait(run: Run, deadline: float) -> Outcome:
 
 
 def stop(run: Run) -> None:
-    """End a run and everything it started, and reap its child."""
+    """End a run and everything it started, and reap its child.
+
+    The run itself, killed with its waiter, falls to this process (a
+    subreaper): it is reaped too, or it would stay a zombie.
+    """
     kill_tree(run.root)
     kill_tree(run.waiter)
     reap(run.waiter)
+    if run.root != run.waiter:
+        reap_killed([run.root])
+
+
+def reap_killed(pids: Sequence[int]) -> None:
+    """Reap killed processes that fell to this process as it is a subreaper.
+
+    Each is waited for a little while it dies; a number that is not a
+    child of this process is skipped.
+    """
+    for pid in pids:
+        for _ in range(REAP_TRIES):
+            try:
+                ended, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if ended:
+                break
+            time.sleep(0.01)
 
 
 def outcome_of(status: int, seconds: float) -> Outcome:
