@@ -645,11 +645,11 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
         # Made when a step fails: the jail sees the folder's new content.
         variants: List[Dict[int, Union[Path, str, None]]] = [
             {} for _ in copies]
-        for index in range(len(copies)):
-            (work / str(index) / "variants").mkdir(parents=True)
         variant_folders = [kept.variants if kept is not None
                            else work / str(index) / "variants"
                            for index in range(len(copies))]
+        for folder in variant_folders:
+            folder.mkdir(parents=True, exist_ok=True)
 
         def subject(index: int, variant: Optional[str] = None
                     ) -> Callable[[], str]:
@@ -664,7 +664,7 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                 if index not in jails:
                     jails[index] = jail.Jail(
                         copies[index], work / str(index), isolate,
-                        variants=work / str(index) / "variants")
+                        variants=variant_folders[index])
                     confinement[index] = describe_confinement(jails[index])
                 return jails[index].link(variant).to_environment()
             return link
