@@ -14,7 +14,7 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$wanted" ]
   "$python" -m venv "$venv" >&2
   "$venv/bin/python" -m pip install --disable-pip-version-check --quiet \
     --requirement "$here/requirements.txt" >&2
-  PYTHONPATH="$here" PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m kata.manifest --write-libraries >&2
+  PYTHONPATH="$here" PYTHONDONTWRITEBYTECODE=1 "$venv/bin/python" -m kata dev libraries >&2
   echo "$wanted" > "$stamp"
   echo "checker.sh: ready." >&2
 fi

@@ -200,8 +200,8 @@ def _checker_environment() -> Dict[str, str]:
 def split_child() -> None:
     """Grade solution/ in this process; print its CPU time and its judges'."""
     sys.path.insert(0, str(REPO_ROOT))
-    from kata import grading
-    grading.grade(REPO_ROOT / "solution")
+    from kata.grading import grader
+    grader.grade(REPO_ROOT / "solution")
     own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(json.dumps({"self": own.ru_utime + own.ru_stime,
@@ -247,7 +247,7 @@ def first_verdicts(runs: int, at_step: int) -> List[float]:
 def _step_file(number: int) -> str:
     """Return the exercise file of step number."""
     sys.path.insert(0, str(REPO_ROOT))
-    from kata.steps import STEPS
+    from kata.catalogue.steps import STEPS
     return STEPS[number].files[0]
 
 

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from kata.steps import REPO_ROOT, STEPS, Step, step
+from kata.catalogue.steps import REPO_ROOT, STEPS, Step, step
 
-# roster --similarity's defaults, kata/similarity.py's calibrated limits
-# (that module loads copydetect, too slow to import for every command).
+# roster --similarity's defaults, kata/classroom/similarity.py's calibrated
+# limits (that module loads copydetect, too slow to import for every command).
 SIMILARITY_THRESHOLD = 0.8
 SIMILARITY_MIN_SHARED = 600
 
@@ -34,6 +34,7 @@ COMMANDS: Dict[str, str] = {
     "roster": "grade every submission under a folder",
     "cluster": "make the certificates of, or start, a sealed Dask cluster",
     "selftest": "run the kata's own test suite",
+    "dev": "maintainers' chores: check generated files, list mutant killers",
 }
 # Commands whose arguments belong to the program they start.
 PASS_THROUGH = ("selftest", "pytest", "run")
@@ -186,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "write nothing")
 
     _cluster_parser(commands)
+    _dev_parser(commands)
     selftest = commands.add_parser(
         "selftest", help=COMMANDS["selftest"],
         description="Run the kata's own tests (pytest arguments may "
@@ -231,6 +233,31 @@ def _cluster_parser(commands: "argparse._SubParsersAction") -> None:
                         help="the folder 'cluster certs' wrote")
 
 
+def _dev_parser(commands: "argparse._SubParsersAction") -> None:
+    """Add the maintainers' command: check, mutants and libraries."""
+    dev = commands.add_parser(
+        "dev", help=COMMANDS["dev"],
+        description="What a maintainer of the kata runs after a change.")
+    actions = dev.add_subparsers(dest="dev_command", metavar="ACTION",
+                                 required=True)
+    check = actions.add_parser(
+        "check", help="list the generated files that are out of date",
+        description="Check that the README's table of steps and the "
+                    "manifest of the shipped tree match their sources; "
+                    "exit 1 and list them when they do not.")
+    check.add_argument("--write", action="store_true",
+                       help="regenerate what is out of date")
+    actions.add_parser(
+        "mutants", help="print which tests kill each known wrong answer",
+        description="Run every mutant's step spec on it and print a "
+                    "Markdown row per mutant with the tests that fail.")
+    actions.add_parser(
+        "libraries", help="record the fingerprints of the installed "
+                          "libraries (checker.sh does it on set-up)",
+        description="Write the virtual environment's manifest of the "
+                    "pinned libraries' files.")
+
+
 def _class_report_options(roster: argparse.ArgumentParser) -> None:
     """Add roster's options of the class report and the similarity check."""
     roster.add_argument("--html", metavar="FILE", type=Path,
@@ -273,7 +300,7 @@ def _share(text: str) -> float:
 
 def roster_shard(text: str) -> Tuple[int, int]:
     """Parse --shard K/N for argparse."""
-    from kata import roster
+    from kata.classroom import roster
 
     try:
         return roster.parse_shard(text)
@@ -302,7 +329,7 @@ def build_merge_parser() -> argparse.ArgumentParser:
 
 def run_roster(arguments: argparse.Namespace) -> int:
     """Run roster or roster merge: their options in, an exit status out."""
-    from kata import roster
+    from kata.classroom import roster
 
     outputs = roster.Outputs(arguments.csv, arguments.json,
                              getattr(arguments, "html", None))
@@ -333,7 +360,7 @@ def _similarity_options(arguments: argparse.Namespace,
     """Return roster --similarity's thresholds, or None without it."""
     if not arguments.similarity:
         return None
-    from kata import similarity
+    from kata.classroom import similarity
 
     return similarity.Options(
         arguments.similarity_threshold, arguments.noise_threshold,
@@ -380,14 +407,14 @@ def folder_to_grade(folder: Path, shown: Path) -> Path:
 
     A folder with any exercise file of its own is graded as it is. Else
     the submission is looked for deeper, as ``roster`` finds a student's
-    (kata/roster.py); when it is found there, one line on stderr names the
-    folder graded. A folder holding none is a usage error in one line,
-    not a report of every file missing. shown is folder as the user
+    (kata/classroom/roster.py); when it is found there, one line on stderr
+    names the folder graded. A folder holding none is a usage error in one
+    line, not a report of every file missing. shown is folder as the user
     named it, for those lines.
     """
-    from kata import roster
-    from kata.text import one_line
-    from kata.steps import SUBMISSION_FILES
+    from kata.catalogue.steps import SUBMISSION_FILES
+    from kata.classroom import roster
+    from kata.reading.text import one_line
 
     if any((folder / name).is_file() for name in SUBMISSION_FILES):
         return folder
@@ -411,15 +438,16 @@ def selected_steps(numbers: Optional[List[int]]) -> List[Step]:
 
 def run_grade(arguments: argparse.Namespace) -> int:
     """Grade one submission and print the report asked for."""
-    from kata import grading, report
+    from kata.grading import grader
+    from kata.reports import report
 
     folder = folder_to_grade(resolve_submission(arguments.submission),
                              arguments.submission or WORKSPACE)
-    grade = grading.grade(folder, selected_steps(arguments.step),
-                          jobs=arguments.jobs,
-                          isolate=not arguments.no_isolation,
-                          timeout=arguments.timeout,
-                          min_doc_words=arguments.min_doc_words)
+    grade = grader.grade(folder, selected_steps(arguments.step),
+                         jobs=arguments.jobs,
+                         isolate=not arguments.no_isolation,
+                         timeout=arguments.timeout,
+                         min_doc_words=arguments.min_doc_words)
     if arguments.junit:
         arguments.junit.write_text(report.to_junit(grade))
     if arguments.json:
@@ -427,6 +455,36 @@ def run_grade(arguments: argparse.Namespace) -> int:
     else:
         print(report.to_text(grade, arguments.show_output))
     return EXIT_PASS if grade.passed else EXIT_FAIL
+
+
+def run_dev(arguments: argparse.Namespace) -> int:
+    """Run a maintainer's chore: check, mutants or libraries."""
+    if arguments.dev_command == "libraries":
+        from kata.catalogue import manifest
+        manifest.write(manifest.libraries_manifest_path(),
+                       manifest.library_hashes())
+        return EXIT_PASS
+    if arguments.dev_command == "mutants":
+        from kata.grading import mutants
+        killed_all = True
+        for killed in mutants.killers():
+            killed_all = killed_all and bool(killed.killers or
+                                             killed.problem)
+            print("| {} | {} | {} |".format(
+                killed.name, killed.about,
+                ", ".join(killed.killers) or killed.problem
+                or "NOT KILLED"))
+        return EXIT_PASS if killed_all else EXIT_FAIL
+    from kata.catalogue import upkeep
+    if arguments.write:
+        for name in upkeep.refresh():
+            print("rewrote " + name)
+    stale = upkeep.out_of_date()
+    for line in stale:
+        print("out of date: " + line)
+    if not stale:
+        print("the generated files match their sources")
+    return EXIT_FAIL if stale else EXIT_PASS
 
 
 def run_selftest(arguments: argparse.Namespace) -> int:
@@ -516,7 +574,7 @@ def _folder_argument(folder: Path) -> str:
 
 def run_init(arguments: argparse.Namespace) -> int:
     """Create a workspace and print the commands that work on it."""
-    from kata import workspace
+    from kata.student import workspace
 
     folder = arguments.folder
     try:
@@ -556,7 +614,7 @@ def run_reveal(arguments: argparse.Namespace) -> int:
 
     Passing includes style; nothing is shown of a failing step.
     """
-    from kata import workspace
+    from kata.student import workspace
 
     folder = resolve_submission(arguments.submission)
     item = step(arguments.step)
@@ -577,7 +635,7 @@ def run_cluster(arguments: argparse.Namespace) -> int:
     The scheduler and the worker are Dask's own, started with the TLS
     settings and the kata on their import path; this process becomes them.
     """
-    from kata import cluster
+    from kata.classroom import cluster
 
     try:
         if arguments.cluster_command == "certs":
@@ -603,7 +661,7 @@ def run_cluster(arguments: argparse.Namespace) -> int:
 
 def run_status(arguments: argparse.Namespace) -> int:
     """Print where the submission stands, one line per step."""
-    from kata import status
+    from kata.student import status
 
     folder = resolve_submission(arguments.submission)
     statuses = status.step_statuses(folder, not arguments.no_isolation)
@@ -624,7 +682,7 @@ def run_hint(arguments: argparse.Namespace) -> int:
 
 def run_watch(arguments: argparse.Namespace) -> int:
     """Watch the submission, re-grading it on every save, until stopped."""
-    from kata import watch
+    from kata.student import watch
 
     folder = resolve_submission(arguments.submission)
     watch.watch(folder, lambda line: print(line, flush=True))
@@ -635,7 +693,7 @@ HANDLERS = {
     "grade": run_grade, "init": run_init, "status": run_status,
     "hint": run_hint, "run": run_program, "pytest": run_pytest,
     "watch": run_watch, "reveal": run_reveal, "roster": run_roster,
-    "roster-merge": run_roster, "selftest": run_selftest,
+    "roster-merge": run_roster, "selftest": run_selftest, "dev": run_dev,
     "cluster": run_cluster,
 }
 

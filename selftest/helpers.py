@@ -8,8 +8,12 @@ import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 from typing import Any, Collection, Dict, Iterable, Sequence, Tuple
 
-from kata import grading, jail, manifest, specrun
-from kata.steps import REPO_ROOT, STEPS, Step
+from kata.catalogue import manifest
+from kata.catalogue.steps import REPO_ROOT, STEPS, Step
+from kata.grading import grader
+from kata.judge import specrun
+from kata.sandbox import jail
+from kata.verdict import model
 
 ISOLATE = jail.bwrap_works()
 # A pytest item's outcome: whether it passed, and its failure's message.
@@ -19,7 +23,7 @@ Outcome = Tuple[bool, str]
 def run_specs(steps: Iterable[Step], folder: Path,
               extra: Sequence[str] = ()) -> Dict[int, specrun.SpecResult]:
     """Run the specs of steps against folder's code in its jail."""
-    return grading.spec_results(folder, list(steps), pytest_args=extra)
+    return grader.spec_results(folder, list(steps), pytest_args=extra)
 
 
 def spec_passed(result: specrun.SpecResult) -> bool:
@@ -80,7 +84,7 @@ def pytest_outcomes(submission: Path, report: Path,
     return outcomes
 
 
-def item_name(check: grading.Check) -> str:
+def item_name(check: model.Check) -> str:
     """Return the pytest item's name of one of the checker's checks."""
     if check.kind == "files":
         return "files[{}]".format(check.name)
@@ -89,7 +93,7 @@ def item_name(check: grading.Check) -> str:
     return check.name
 
 
-def checker_outcomes(task: grading.TaskResult) -> Dict[str, Outcome]:
+def checker_outcomes(task: model.TaskResult) -> Dict[str, Outcome]:
     """Return the outcome of each check of a task, the whole stack's.
 
     pytest runs the whole stack, so the spec checks are those of the whole

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 from typing import Dict, Iterator, List, Optional
 
-from kata import cluster
-from kata.steps import REPO_ROOT
+from kata.catalogue.steps import REPO_ROOT
+from kata.classroom import cluster
 
 MARKER = "<!-- cluster commands"
 STARTUP_SECONDS = 120

@@ -18,10 +18,11 @@ from typing import Any, Dict, List, Sequence, Tuple
 import pytest
 
 from helpers import failures, run_specs, spec_passed
-from kata import advice, overlays
-from kata.ownership import MAX_OUTLINED_BYTES
-from kata.steps import (MAX_FILE_BYTES, REPO_ROOT, SOLUTION_DIR, STARTER_DIR,
-                        STEPS, step)
+from kata.catalogue import overlays
+from kata.catalogue.steps import (MAX_FILE_BYTES, REPO_ROOT, SOLUTION_DIR,
+                                  STARTER_DIR, STEPS, step)
+from kata.reading import advice
+from kata.reading.ownership import MAX_OUTLINED_BYTES
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -172,8 +173,8 @@ def test_a_steps_comment_reads_its_own_code_and_its_helpers(
     """== on hashes in register_user is not step 08's; in its helper it is.
 
     A helper of the student's own belongs to the earliest step using it
-    (kata.ownership), so a comparison moved into valid_login's helper is
-    still step 08's, placed on the helper's line.
+    (kata.reading.ownership), so a comparison moved into valid_login's helper
+    is still step 08's, placed on the helper's line.
     """
     elsewhere = _build(tmp_path / "elsewhere", [{
         "file": "auth.py",
@@ -288,9 +289,9 @@ def test_broken_odd_and_linked_files_get_no_advice(tmp_path: Path) -> None:
 
 def test_files_are_advised_up_to_the_size_ownership_outlines(
         tmp_path: Path) -> None:
-    """A file kata.ownership outlines is advised on; a larger one is not.
+    """A file ownership outlines is advised on; a larger one is not.
 
-    A megabyte of code (kata.grading's bound) goes through quickly and
+    A megabyte of code (kata.grading.grader's bound) goes through quickly and
     quietly: it is not read past the bound, nor outlined.
     """
     source = (SOLUTION_DIR / "auth.py").read_text().replace(

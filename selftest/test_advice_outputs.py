@@ -8,18 +8,23 @@ from pathlib import Path
 import jsonschema
 
 from helpers import ISOLATE
-from kata import advice, classreport, grading, overlays, report
-from kata.steps import REPO_ROOT, step
+from kata.catalogue import overlays
+from kata.catalogue.steps import REPO_ROOT, step
+from kata.grading import grader
+from kata.reading import advice
+from kata.reports import classreport, report
+from kata.verdict import model
 
-SCHEMA = json.loads((REPO_ROOT / "kata" / "report.schema.json").read_text())
+SCHEMA = json.loads((REPO_ROOT / "kata" / "reports" / "report.schema.json")
+                    .read_text())
 
 
-def graded_alternative(name: str, folder: Path) -> grading.Grade:
+def graded_alternative(name: str, folder: Path) -> model.Grade:
     """Grade step 03 of one alternative of the solution."""
     chosen = next(item for item in overlays.load("alternatives")
                   if item.name == name)
-    return grading.grade(chosen.apply(folder / name), [step(3)],
-                         isolate=ISOLATE)
+    return grader.grade(chosen.apply(folder / name), [step(3)],
+                        isolate=ISOLATE)
 
 
 def test_a_passing_step_shows_its_advice(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Each bug is charged to the step that owns it (kata/splice.py).
+"""Each bug is charged to the step that owns it (kata/reading/splice.py).
 
 A step is judged on its own code among the reference code. The proof, for
 every known wrong answer: its own step fails on its own code, and every
@@ -15,8 +15,10 @@ from typing import Dict, Iterator
 import pytest
 
 from helpers import failures, run_specs, spec_passed
-from kata import grading, overlays, splice
-from kata.steps import SOLUTION_DIR, STEPS, step
+from kata.catalogue import overlays
+from kata.catalogue.steps import SOLUTION_DIR, STEPS, step
+from kata.grading import grader
+from kata.reading import splice
 
 MUTANTS = overlays.load("mutants")
 # Mutants whose edits also reach code another step owns, without breaking
@@ -92,7 +94,7 @@ def test_a_graded_mutant_fails_only_its_own_task(name: str,
                                                  applied: Path) -> None:
     """A whole grading charges the bug to its step and notes the others."""
     mutant = next(item for item in MUTANTS if item.name == name)
-    grade = grading.grade(applied / name, jobs=2)
+    grade = grader.grade(applied / name, jobs=2)
     failing = [task.step.number for task in grade.tasks if not task.passed]
     assert failing == [mutant.step], failing
     for task in grade.tasks:

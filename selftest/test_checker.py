@@ -28,12 +28,18 @@ from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
 import psutil
 import pytest
 
-from kata import cli, grading, jail, overlays, report
-from kata.remote import BACKSTOP_FACTOR
-from kata.steps import REPO_ROOT, SOLUTION_DIR, SUBMISSION_FILES, step
+from kata import cli
+from kata.catalogue import overlays
+from kata.catalogue.steps import (REPO_ROOT, SOLUTION_DIR, SUBMISSION_FILES,
+                                  step)
+from kata.grading import grader
+from kata.reports import report
+from kata.sandbox import jail
+from kata.sandbox.remote import BACKSTOP_FACTOR
+from kata.verdict import intake, model
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "submissions"
-SCHEMA_PATH = REPO_ROOT / "kata" / "report.schema.json"
+SCHEMA_PATH = REPO_ROOT / "kata" / "reports" / "report.schema.json"
 ISOLATE = jail.bwrap_works()
 # Grading a hostile submission may take its time limit plus the set-up
 # (copies, style checks, forks) on a busy 2-core machine.
@@ -165,7 +171,7 @@ def marker(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 class Graded:
     """A grade made in this process, with everything a test looks at."""
 
-    grade: grading.Grade
+    grade: model.Grade
     data: Dict[str, Any]
     seconds: float
     text: str
@@ -196,8 +202,8 @@ def grade(folder: Path, steps: Sequence[int], timeout: float = RUN_LIMIT,
     signal.setitimer(signal.ITIMER_REAL, 2 * BACKSTOP_FACTOR * timeout
                      * len(steps) + SLACK)
     try:
-        result = grading.grade(folder, [step(number) for number in steps],
-                               jobs=2, isolate=isolate, timeout=timeout)
+        result = grader.grade(folder, [step(number) for number in steps],
+                              jobs=2, isolate=isolate, timeout=timeout)
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
@@ -278,7 +284,7 @@ def test_json_stdout_is_only_json_with_the_documented_keys(
 
 def test_json_report_validates_against_the_schema(
         solution_run: Dict[str, Any]) -> None:
-    """The --json report matches kata/report.schema.json."""
+    """The --json report matches kata/reports/report.schema.json."""
     import jsonschema
 
     schema = json.loads(SCHEMA_PATH.read_text())
@@ -531,7 +537,7 @@ def test_run_output_goes_to_its_file_whatever_sys_stdout_is(
     stream_path = tmp_path / "checker-stdout.txt"
     with open(str(stream_path), "w") as stream:
         monkeypatch.setattr(sys, "stdout", stream)
-        result = grading.grade(folder, [step(0)], jobs=2, timeout=RUN_LIMIT)
+        result = grader.grade(folder, [step(0)], jobs=2, timeout=RUN_LIMIT)
         monkeypatch.undo()
     assert not result.passed
     leaked = stream_path.read_text()
@@ -606,7 +612,7 @@ def odd_characters(tmp_path_factory: pytest.TempPathFactory) -> Graded:
         '#!/usr/bin/env python3\n"""Fail with odd characters."""\n'
         'raise ValueError("{}")\n'.format(ODD_MESSAGE))
     started = time.monotonic()
-    result = grading.grade(folder, [step(0)], jobs=2, timeout=RUN_LIMIT)
+    result = grader.grade(folder, [step(0)], jobs=2, timeout=RUN_LIMIT)
     return Graded(result, report.to_dict(result),
                   time.monotonic() - started, "", "")
 
@@ -674,7 +680,7 @@ def test_junk_is_ignored_and_not_copied(tmp_path: Path,
     junky = make_submission(tmp_path, "junky")
     add_junk(junky)
     copied: List[List[str]] = []
-    real_snapshot = grading.snapshot
+    real_snapshot = intake.snapshot
 
     def spy(submission: Path, destination: Path) -> List[str]:
         """Record what the snapshot of a submission holds."""
@@ -682,10 +688,10 @@ def test_junk_is_ignored_and_not_copied(tmp_path: Path,
         copied.append(sorted(os.listdir(str(destination))))
         return skipped
 
-    monkeypatch.setattr(grading, "snapshot", spy)
+    monkeypatch.setattr(intake, "snapshot", spy)
     before = fingerprint(junky)
-    grades = grading.grade_many([clean, junky], [step(0), step(1)], jobs=2,
-                                timeout=RUN_LIMIT)
+    grades = grader.grade_many([clean, junky], [step(0), step(1)], jobs=2,
+                               timeout=RUN_LIMIT)
     clean_data, junky_data = (report.to_dict(item) for item in grades)
     assert clean_data["score"] == 100, failed_messages(clean_data)
     for data in (clean_data, junky_data):

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
-
-from kata import classreport, cli
-from kata.steps import REPO_ROOT, SOLUTION_DIR, STEPS
-
 from test_similarity import INDEPENDENT, cosmetic_copy, disguised_copy
+
+from kata import cli
+from kata.catalogue.steps import REPO_ROOT, SOLUTION_DIR, STEPS
+from kata.reports import classreport
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -255,7 +255,7 @@ def test_similar_pairs_are_in_the_json(real_roster: Dict[str, Any]) -> None:
     """The copies are flagged, the independent work is not, per schema."""
     import jsonschema
 
-    schema = json.loads((REPO_ROOT / "kata" / "report.schema.json")
+    schema = json.loads((REPO_ROOT / "kata" / "reports" / "report.schema.json")
                         .read_text())
     pair_schema = {"$ref": "#/$defs/similar_pair", "$defs": schema["$defs"]}
     pairs = real_roster["json"]["similar_pairs"]

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from kata import cli, status, workspace
-from kata.steps import (REPO_ROOT, SOLUTION_DIR, STEPS, SUBMISSION_FILES,
-                        step)
+from kata import cli
+from kata.catalogue.steps import (REPO_ROOT, SOLUTION_DIR, STEPS,
+                                  SUBMISSION_FILES, step)
+from kata.student import status, workspace
 
 
 @pytest.mark.parametrize("word", ["steps", "list", "gradee", "tests"])

@@ -19,10 +19,12 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
-import sealed
 
-from kata import cli, cluster, engine, workspace
-from kata.steps import SOLUTION_DIR, STEPS
+import sealed
+from kata import cli
+from kata.catalogue.steps import SOLUTION_DIR, STEPS
+from kata.classroom import cluster, engine
+from kata.student import workspace
 
 REFUSED_SECONDS = 5
 

@@ -17,7 +17,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from kata.steps import REPO_ROOT, SPECS_DIR
+from kata.catalogue.steps import REPO_ROOT, SPECS_DIR
 
 sys.path.insert(0, str(SPECS_DIR))
 import spec_support  # noqa: E402

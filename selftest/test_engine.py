@@ -16,11 +16,14 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
+
 import sealed
 from helpers import without_load
-
-from kata import cli, cluster as sealing, engine, overlays, roster, workspace
-from kata.steps import SOLUTION_DIR
+from kata import cli
+from kata.catalogue import overlays
+from kata.catalogue.steps import SOLUTION_DIR
+from kata.classroom import cluster as sealing, engine, roster
+from kata.student import workspace
 
 
 def make_class(root: Path) -> Path:

@@ -8,10 +8,10 @@ from typing import Iterator
 import pytest
 
 from helpers import failures, run_specs
-from kata import overlays
-from kata.remote import RemoteError
-from kata.steps import step
-from kata.subject import serve
+from kata.catalogue import overlays
+from kata.catalogue.steps import step
+from kata.sandbox.remote import RemoteError
+from kata.sandbox.subject import serve
 
 CALLER = '''from callee import find
 

@@ -17,8 +17,11 @@ from typing import Callable, Dict, List, Tuple
 import pytest
 
 from helpers import ISOLATE, checker_outcomes, pytest_outcomes
-from kata import grading, report, workspace
-from kata.steps import SOLUTION_DIR, STEPS
+from kata.catalogue.steps import SOLUTION_DIR, STEPS
+from kata.grading import grader
+from kata.reports import report
+from kata.student import workspace
+from kata.verdict import model
 
 PLACE = re.compile(r"\b([A-Za-z_][A-Za-z0-9_]*\.py):(\d+)\b")
 STARTER_AUTH_WITH_HASH = '''#!/usr/bin/env python3
@@ -141,14 +144,14 @@ def make(name: str, folder: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory
-           ) -> Dict[str, Tuple[Path, grading.Grade, Dict]]:
+           ) -> Dict[str, Tuple[Path, model.Grade, Dict]]:
     """Grade every friction's steps with the checker and with pytest."""
     folder = tmp_path_factory.mktemp("frictions")
     found = {}
     for name, (_, _, numbers) in FRICTIONS.items():
         submission = make(name, folder)
         steps = [item for item in STEPS if item.number in numbers]
-        grade = grading.grade(submission, steps, isolate=ISOLATE)
+        grade = grader.grade(submission, steps, isolate=ISOLATE)
         outcomes = pytest_outcomes(submission, folder / (name + ".xml"),
                                    numbers)
         found[name] = (submission, grade, outcomes)
@@ -157,7 +160,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory
 
 @pytest.mark.parametrize("name", sorted(FRICTIONS))
 def test_the_checker_reads_as_pytest(
-        name: str, graded: Dict[str, Tuple[Path, grading.Grade, Dict]]
+        name: str, graded: Dict[str, Tuple[Path, model.Grade, Dict]]
 ) -> None:
     """Each graded step shows pytest's checks, messages and counts."""
     _, grade, outcomes = graded[name]
@@ -173,7 +176,7 @@ def test_the_checker_reads_as_pytest(
 
 @pytest.mark.parametrize("name", sorted(FRICTIONS))
 def test_no_message_names_a_line_the_student_lacks(
-        name: str, graded: Dict[str, Tuple[Path, grading.Grade, Dict]]
+        name: str, graded: Dict[str, Tuple[Path, model.Grade, Dict]]
 ) -> None:
     """Every place in the report is a line of the student's file."""
     submission, grade, _ = graded[name]
@@ -187,13 +190,13 @@ def test_no_message_names_a_line_the_student_lacks(
     assert "is not defined" not in text, text
 
 
-def failing(grade: grading.Grade) -> List[int]:
+def failing(grade: model.Grade) -> List[int]:
     """Return the numbers of the tasks that fail."""
     return [task.step.number for task in grade.tasks if not task.passed]
 
 
 def test_each_bug_is_charged_once(
-        graded: Dict[str, Tuple[Path, grading.Grade, Dict]]) -> None:
+        graded: Dict[str, Tuple[Path, model.Grade, Dict]]) -> None:
     """A bug or a style slip fails the step whose code holds it."""
     assert failing(graded["two-bugs"][1]) == [4, 5]
     assert failing(graded["renamed-view"][1]) == []
@@ -203,7 +206,7 @@ def test_each_bug_is_charged_once(
 
 
 def test_a_later_step_names_the_real_bug(
-        graded: Dict[str, Tuple[Path, grading.Grade, Dict]]) -> None:
+        graded: Dict[str, Tuple[Path, model.Grade, Dict]]) -> None:
     """The note of a blocked step names the earlier step's own failure."""
     grade = graded["two-bugs"][1]
     eight = next(task for task in grade.tasks if task.step.number == 8)

@@ -13,8 +13,11 @@ from typing import Dict, List
 
 import pytest
 
-from kata import grading, overlays, report
-from kata.steps import STEPS, step
+from kata.catalogue import overlays
+from kata.catalogue.steps import STEPS, step
+from kata.grading import grader
+from kata.reports import report
+from kata.verdict import checks, intake, model
 
 HELPER = "app-imports-a-helper-module"
 UNDOCUMENTED = '''#!/usr/bin/env python3
@@ -47,12 +50,12 @@ def helped(tmp_path: Path) -> Path:
     return alternative().apply(tmp_path / "submission")
 
 
-def style_of(folder: Path, number: int) -> List[grading.Check]:
+def style_of(folder: Path, number: int) -> List[model.Check]:
     """Return the style checks of one task on a snapshot of folder."""
     copy = folder.parent / "style-{}".format(number)
-    grading.snapshot(folder, copy)
-    problems = grading.style_problems(copy, STEPS, 2)
-    return grading.style_checks(step(number), copy, problems)
+    intake.snapshot(folder, copy)
+    problems = checks.style_problems(copy, STEPS, 2)
+    return checks.style_checks(step(number), copy, problems)
 
 
 def test_the_alternative_grades_full_marks(tmp_path: Path) -> None:
@@ -60,7 +63,7 @@ def test_the_alternative_grades_full_marks(tmp_path: Path) -> None:
     folder = alternative().apply(tmp_path / "submission")
     assert oct(os.stat(str(folder / "wrappers.py")).st_mode & 0o777) == \
         oct(0o755)
-    grade = grading.grade(folder, jobs=2)
+    grade = grader.grade(folder, jobs=2)
     failed = ["{} {}: {}".format(task.step.number, check.name, check.message)
               for task in grade.tasks for check in task.checks
               if not check.passed]
@@ -78,7 +81,7 @@ def test_the_alternative_grades_full_marks(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def undocumented(tmp_path_factory: pytest.TempPathFactory,
-                 ) -> Dict[int, grading.TaskResult]:
+                 ) -> Dict[int, model.TaskResult]:
     """Grade tasks 4 and 6 of a submission with an undocumented helper.
 
     The folder holds a scratch.py that nothing imports, badly styled.
@@ -87,12 +90,12 @@ def undocumented(tmp_path_factory: pytest.TempPathFactory,
                                  / "submission")
     write_module(folder, "wrappers.py", UNDOCUMENTED)
     (folder / "scratch.py").write_text(SCRATCH)
-    grade = grading.grade(folder, [step(4), step(6)], jobs=2)
+    grade = grader.grade(folder, [step(4), step(6)], jobs=2)
     return {task.step.number: task for task in grade.tasks}
 
 
 def test_an_undocumented_helper_fails_the_app_tasks_style(
-        undocumented: Dict[int, grading.TaskResult]) -> None:
+        undocumented: Dict[int, model.TaskResult]) -> None:
     """G5 of wrappers.py fails task 6 (app.py), naming the file."""
     task = undocumented[6]
     assert task.kind_passed("files") and task.kind_passed("spec")
@@ -104,7 +107,7 @@ def test_an_undocumented_helper_fails_the_app_tasks_style(
 
 
 def test_a_task_that_does_not_import_the_helper_is_unaffected(
-        undocumented: Dict[int, grading.TaskResult]) -> None:
+        undocumented: Dict[int, model.TaskResult]) -> None:
     """Task 4 concerns auth.py, which does not import wrappers.py."""
     task = undocumented[4]
     assert task.passed
@@ -113,10 +116,10 @@ def test_a_task_that_does_not_import_the_helper_is_unaffected(
 
 def test_an_unimported_file_is_neither_copied_nor_checked(
         helped: Path, tmp_path: Path,
-        undocumented: Dict[int, grading.TaskResult]) -> None:
+        undocumented: Dict[int, model.TaskResult]) -> None:
     """scratch.py, imported by nothing, is left alone."""
     (helped / "scratch.py").write_text(SCRATCH)
-    refused = grading.snapshot(helped, tmp_path / "copy")
+    refused = intake.snapshot(helped, tmp_path / "copy")
     assert refused == {}
     assert refused.extra_modules == ["wrappers.py"]
     assert not (tmp_path / "copy" / "scratch.py").exists()
@@ -137,7 +140,7 @@ def test_a_chain_of_helpers_is_copied_whole(helped: Path,
                  'import wrappers  # a cycle: followed only once\n\n'
                  'GREETING = "Bienvenue"\n')
     copy = tmp_path / "copy"
-    refused = grading.snapshot(helped, copy)
+    refused = intake.snapshot(helped, copy)
     assert refused == {}
     assert refused.extra_modules == ["helpers.py", "wrappers.py"]
     assert (copy / "helpers.py").read_text() == \
@@ -158,16 +161,16 @@ def test_a_linked_helper_is_refused_with_a_reason(helped: Path,
     (helped / "wrappers.py").unlink()
     (helped / "wrappers.py").symlink_to(real)
     copy = tmp_path / "copy"
-    refused = grading.snapshot(helped, copy)
+    refused = intake.snapshot(helped, copy)
     assert "symbolic link" in refused["wrappers.py"]
     assert refused.extra_modules == []
     assert not (copy / "wrappers.py").exists()
-    failed = [check for check in grading.file_checks(step(6), copy, refused)
+    failed = [check for check in checks.file_checks(step(6), copy, refused)
               if not check.passed]
     assert [check.name for check in failed] == ["wrappers.py is present"]
     assert "symbolic link" in failed[0].message
     assert all(check.passed
-               for check in grading.file_checks(step(4), copy, refused))
+               for check in checks.file_checks(step(4), copy, refused))
 
 
 def test_a_local_module_shadowing_a_library_is_the_submissions(
@@ -178,13 +181,13 @@ def test_a_local_module_shadowing_a_library_is_the_submissions(
         "from auth import Auth\n", "import os.path\nimport json\n"
         "from auth import Auth\n"))
     write_module(helped, "json.py", "not python (\n")
-    refused = grading.snapshot(helped, tmp_path / "copy")
+    refused = intake.snapshot(helped, tmp_path / "copy")
     assert refused.extra_modules == ["json.py", "wrappers.py"]
 
 
 def test_too_many_helpers_are_refused(helped: Path, tmp_path: Path) -> None:
     """Past MAX_EXTRA_MODULES, a module is refused and the reason says so."""
-    count = grading.MAX_EXTRA_MODULES + 2
+    count = intake.MAX_EXTRA_MODULES + 2
     imports = "".join("import helper{:02d}\n".format(index)
                       for index in range(count))
     text = (helped / "wrappers.py").read_text()
@@ -192,8 +195,8 @@ def test_too_many_helpers_are_refused(helped: Path, tmp_path: Path) -> None:
         "from auth import Auth\n", imports + "from auth import Auth\n"))
     for index in range(count):
         write_module(helped, "helper{:02d}.py".format(index), "X = 1\n")
-    refused = grading.snapshot(helped, tmp_path / "copy")
-    assert len(refused.extra_modules) == grading.MAX_EXTRA_MODULES
-    assert len(refused) == count + 1 - grading.MAX_EXTRA_MODULES
-    assert all("at most {} modules".format(grading.MAX_EXTRA_MODULES)
+    refused = intake.snapshot(helped, tmp_path / "copy")
+    assert len(refused.extra_modules) == intake.MAX_EXTRA_MODULES
+    assert len(refused) == count + 1 - intake.MAX_EXTRA_MODULES
+    assert all("at most {} modules".format(intake.MAX_EXTRA_MODULES)
                in reason for reason in refused.values())

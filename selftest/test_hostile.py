@@ -5,7 +5,7 @@ Each folder of selftest/fixtures/hostile/ is a submission that implements
 nothing of the exercise and, at import, tries to forge its grade, to read
 or write what it must not, to leave the sandbox or to exhaust the machine.
 Every one is copied into a temporary folder and graded through
-``kata.grading.grade``. A forging attack must score no task; a probe
+``kata.grading.grader.grade``. A forging attack must score no task; a probe
 reports from inside what it managed to do, in an exception message led by
 the tag PROBE, and that list must be empty, in every run's message (each
 test is a sealed run of its own: what one run left, a later one would
@@ -31,8 +31,11 @@ from typing import Any, Dict, Iterator, List, Optional, Tuple
 import psutil
 import pytest
 
-from kata import grading, jail, report
-from kata.steps import REPO_ROOT, STEPS, step
+from kata.catalogue.steps import REPO_ROOT, STEPS, step
+from kata.grading import grader
+from kata.reports import report
+from kata.sandbox import jail
+from kata.verdict import model
 
 HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
 ISOLATED = jail.bwrap_works()
@@ -66,8 +69,9 @@ OTHERS_TEMPORARY = ("kata-grade-", "kata-specs-", "kata-engine-", "kata-db-",
                     "kata-pack-", "tmp", "sem.mp-", "pytest-of-",
                     "bash_tool_")
 # The kata's files that the probes try to overwrite.
-TARGET_FILES = ("kata/steps.py", "kata/grading.py", "solution/auth.py",
-                "solution/user.py", "tests/conftest.py", "pytest.ini")
+TARGET_FILES = ("kata/catalogue/steps.py", "kata/grading/grader.py",
+                "solution/auth.py", "solution/user.py", "tests/conftest.py",
+                "pytest.ini")
 ALL_STEPS = tuple(item.number for item in STEPS)
 Fingerprint = Dict[str, Tuple[int, str]]
 
@@ -229,7 +233,7 @@ class Graded:
     """One attack's grade and what was observed around it."""
 
     name: str
-    grade: grading.Grade
+    grade: model.Grade
     text: str
     data: Dict[str, Any]
     seconds: float
@@ -274,12 +278,12 @@ def graded(name: str, root: Path) -> Graded:
     started = time.monotonic()
     crashed = None
     try:
-        result = grading.grade(folder, [step(number) for number in
-                                        ATTACKS[name].steps],
-                               jobs=2, timeout=ATTACKS[name].timeout)
+        result = grader.grade(folder, [step(number) for number in
+                                       ATTACKS[name].steps],
+                              jobs=2, timeout=ATTACKS[name].timeout)
     except Exception as error:  # the checker must not crash: a finding
         crashed = "{}: {}".format(type(error).__name__, error)
-        result = grading.Grade(str(folder), [], "", None)
+        result = model.Grade(str(folder), [], "", None)
     seconds = time.monotonic() - started
     survivors = [" ".join(process.cmdline()) for process in sleepers()]
     kill_sleepers()
@@ -298,7 +302,7 @@ def messages(result: Graded) -> List[str]:
             if not check.passed]
 
 
-def probe_reports(result: grading.Grade) -> List[Dict[str, Any]]:
+def probe_reports(result: model.Grade) -> List[Dict[str, Any]]:
     """Return the report of every run of a probe whose message parses.
 
     Each test is a run of its own: a note an earlier or concurrent run
@@ -580,8 +584,9 @@ def kata_state() -> Dict[str, Any]:
 
 # Kata files the planted links point at, whose docstring line must not
 # reach the attack's report (a judge reading its output through a link).
-LINKED_SOURCES = ("solution/auth.py", "solution/user.py", "kata/steps.py",
-                  "kata/grading.py", "tests/conftest.py")
+LINKED_SOURCES = ("solution/auth.py", "solution/user.py",
+                  "kata/catalogue/steps.py", "kata/grading/grader.py",
+                  "tests/conftest.py")
 
 
 def docstring_line(relative: str) -> str:
@@ -607,7 +612,7 @@ def test_hostile_links_reach_no_kata_file(workspace: Path) -> None:
     shutil.copytree(str(HOSTILE / "plant-links"), str(attack))
     shutil.copytree(str(REPO_ROOT / "solution"), str(solution))
     before = kata_state()
-    planted, reference = grading.grade_many(
+    planted, reference = grader.grade_many(
         [attack, solution], [step(0), step(5), step(20)], jobs=2,
         timeout=3 * TIMEOUT)
     after = kata_state()

@@ -15,7 +15,7 @@ from typing import Dict, List, Sequence
 
 import pytest
 
-from kata.steps import REPO_ROOT, SOLUTION_DIR
+from kata.catalogue.steps import REPO_ROOT, SOLUTION_DIR
 
 SPEC = REPO_ROOT / "tests" / "test_08_credentials_validation.py"
 PROPERTY = "::test_register_then_login_property"

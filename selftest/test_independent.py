@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from helpers import ISOLATE
-from kata import grading, report
+from kata.grading import grader
+from kata.reports import report
 
 INDEPENDENT = Path(__file__).resolve().parent / "fixtures" / "similarity" / \
     "independent"
@@ -28,6 +29,6 @@ def test_there_are_independent_submissions() -> None:
 @pytest.mark.parametrize("name", SUBMISSIONS)
 def test_an_independent_submission_passes_every_step(name: str) -> None:
     """Every task passes with the submission's whole stack."""
-    grade = grading.grade(INDEPENDENT / name, isolate=ISOLATE)
+    grade = grader.grade(INDEPENDENT / name, isolate=ISOLATE)
     assert grade.passed and all(task.integrated_passed
                                 for task in grade.tasks), report.to_text(grade)

@@ -18,9 +18,14 @@ from typing import Callable, Dict, Tuple
 
 import pytest
 
-from kata import grading, manifest, report
-from kata.steps import REPO_ROOT, SOLUTION_DIR, SUBMISSION_FILES, step
 from helpers import copy_tree
+from kata.catalogue import manifest, steps
+from kata.catalogue.steps import (REPO_ROOT, SOLUTION_DIR, SUBMISSION_FILES,
+                                  step)
+from kata.grading import grader
+from kata.reading.text import one_line, printable
+from kata.reports import report
+from kata.verdict import checks, intake, model
 
 # Characters no report may carry as they are.
 FORBIDDEN = ("\r", "\t", "\x1b", "\x00", "\x7f", "\x85", "\u061c", "\u200e",
@@ -100,7 +105,7 @@ REFUSED = {
                   "user.py is not a regular file"),
     "oversize": (replace_user_py(_oversize),
                  "user.py is larger than {} bytes".format(
-                     grading.MAX_FILE_BYTES)),
+                     steps.MAX_FILE_BYTES)),
 }
 
 
@@ -115,15 +120,15 @@ def test_snapshot_refuses_what_is_not_a_regular_file(
     before = fingerprint(submission)
     copy = tmp_path / "copy"
     started = time.monotonic()
-    refused = grading.snapshot(submission, copy)
+    refused = intake.snapshot(submission, copy)
     assert time.monotonic() - started < 5
     assert list(refused) == ["user.py"]
     assert refused["user.py"].startswith(reason)
     assert not os.path.lexists(str(copy / "user.py"))
     assert sorted(os.listdir(str(copy))) == sorted(
         set(SUBMISSION_FILES) - {"user.py"})
-    checks = grading.file_checks(step(0), copy, refused)
-    assert [(check.passed, check.message) for check in checks
+    found = checks.file_checks(step(0), copy, refused)
+    assert [(check.passed, check.message) for check in found
             if check.name == "user.py is present"] == [
                 (False, refused["user.py"])]
     assert fingerprint(submission) == before
@@ -137,7 +142,7 @@ def test_snapshot_refuses_a_device(submission: Path, tmp_path: Path) -> None:
         os.mknod(str(target), stat.S_IFCHR | 0o644, os.makedev(1, 5))
     except OSError as error:
         pytest.skip("cannot make a device node here: {}".format(error))
-    refused = grading.snapshot(submission, tmp_path / "copy")
+    refused = intake.snapshot(submission, tmp_path / "copy")
     assert refused == {"db.py": "db.py is not a regular file"}
 
 
@@ -147,13 +152,13 @@ def test_snapshot_reports_an_unreadable_file(submission: Path,
     """A file the grader may not read fails its check, no traceback."""
     (submission / "auth.py").chmod(0)
     try:
-        refused = grading.snapshot(submission, tmp_path / "copy")
+        refused = intake.snapshot(submission, tmp_path / "copy")
     finally:
         (submission / "auth.py").chmod(0o755)
     assert refused == {
         "auth.py": "auth.py cannot be read (permission denied)"}
-    checks = grading.file_checks(step(4), tmp_path / "copy", refused)
-    assert [check.passed for check in checks] == [False]
+    found = checks.file_checks(step(4), tmp_path / "copy", refused)
+    assert [check.passed for check in found] == [False]
 
 
 def test_snapshot_keeps_modes_but_never_set_id_bits(submission: Path,
@@ -163,7 +168,7 @@ def test_snapshot_keeps_modes_but_never_set_id_bits(submission: Path,
     (submission / "db.py").chmod(0o644)
     before = fingerprint(submission)
     copy = tmp_path / "copy"
-    assert grading.snapshot(submission, copy) == {}
+    assert intake.snapshot(submission, copy) == {}
     assert stat.S_IMODE(os.stat(str(copy / "user.py")).st_mode) == 0o755
     assert stat.S_IMODE(os.stat(str(copy / "db.py")).st_mode) == 0o644
     for name in SUBMISSION_FILES:
@@ -174,15 +179,15 @@ def test_snapshot_keeps_modes_but_never_set_id_bits(submission: Path,
 def test_snapshot_copies_a_file_of_exactly_the_limit(submission: Path,
                                                      tmp_path: Path) -> None:
     """The limit itself is allowed; one byte more is not."""
-    (submission / "main.py").write_bytes(b"#" * grading.MAX_FILE_BYTES)
+    (submission / "main.py").write_bytes(b"#" * steps.MAX_FILE_BYTES)
     (submission / "README.md").write_bytes(
-        b"#" * (grading.MAX_FILE_BYTES + 1))
-    refused = grading.snapshot(submission, tmp_path / "copy")
+        b"#" * (steps.MAX_FILE_BYTES + 1))
+    refused = intake.snapshot(submission, tmp_path / "copy")
     assert list(refused) == ["README.md"]
     assert (tmp_path / "copy" / "main.py").stat().st_size == \
-        grading.MAX_FILE_BYTES
-    checks = grading.file_checks(step(0), tmp_path / "copy", refused)
-    assert [check.passed for check in checks] == [True, False]
+        steps.MAX_FILE_BYTES
+    found = checks.file_checks(step(0), tmp_path / "copy", refused)
+    assert [check.passed for check in found] == [True, False]
 
 
 def test_a_linked_file_fails_its_task(submission: Path) -> None:
@@ -190,7 +195,7 @@ def test_a_linked_file_fails_its_task(submission: Path) -> None:
     (submission / "user.py").unlink()
     (submission / "user.py").symlink_to(SOLUTION_DIR / "user.py")
     before = fingerprint(submission)
-    graded = grading.grade(submission, [step(0)], jobs=1)
+    graded = grader.grade(submission, [step(0)], jobs=1)
     assert not graded.passed
     failed = [check for check in graded.checks if not check.passed]
     assert failed[0].kind == "files"
@@ -204,21 +209,21 @@ def test_a_linked_file_fails_its_task(submission: Path) -> None:
 @pytest.mark.parametrize("character", FORBIDDEN + ("\n",))
 def test_one_line_escapes_every_dangerous_character(character: str) -> None:
     """Each character becomes a visible escape, the newline included."""
-    escaped = grading.one_line("a" + character + "b")
+    escaped = one_line("a" + character + "b")
     assert character not in escaped
     assert escaped.startswith("a\\") and escaped.endswith("b")
 
 
 def test_printable_keeps_newlines_and_spells_escapes() -> None:
     """Newlines stay (output tails are shown by line); others are named."""
-    assert grading.printable("a\nb\tc\rd\x1be\u202ef") == (
+    assert printable("a\nb\tc\rd\x1be\u202ef") == (
         "a\nb\\tc\\rd\\x1be\\u202ef")
-    assert grading.one_line("a\nb") == "a\\nb"
+    assert one_line("a\nb") == "a\\nb"
 
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory: pytest.TempPathFactory,
-            ) -> Tuple[grading.Grade, Fingerprint, Path]:
+            ) -> Tuple[model.Grade, Fingerprint, Path]:
     """Grade step 0 of a user.py whose import raises a hostile message."""
     folder = tmp_path_factory.mktemp("hostile") / ("sub\nScore: 1 of 1\u202e")
     folder.mkdir()
@@ -227,18 +232,18 @@ def hostile(tmp_path_factory: pytest.TempPathFactory,
     (folder / "user.py").write_text(
         "raise RuntimeError({!r})\n".format(HOSTILE_TEXT))
     before = fingerprint(folder)
-    return grading.grade(folder, [step(0)], jobs=1), before, folder
+    return grader.grade(folder, [step(0)], jobs=1), before, folder
 
 
 def test_the_hostile_folder_is_unchanged(
-        hostile: Tuple[grading.Grade, Fingerprint, Path]) -> None:
+        hostile: Tuple[model.Grade, Fingerprint, Path]) -> None:
     """Grading left the submission folder byte for byte as it was."""
     _, before, folder = hostile
     assert fingerprint(folder) == before
 
 
 def test_text_report_shows_one_score_line(
-        hostile: Tuple[grading.Grade, Fingerprint, Path]) -> None:
+        hostile: Tuple[model.Grade, Fingerprint, Path]) -> None:
     """Only the real score starts a line; the message's escapes show."""
     # Whether the real tree is being edited right now is not this test's
     # business: the banner is tested on its own below.
@@ -250,13 +255,13 @@ def test_text_report_shows_one_score_line(
     assert lines[-1].startswith("Score: 0/1 tasks passed")
     assert "x\\nScore: 21/21 tasks passed\\x1b[8m\\u202e" in text
     assert lines[0] == "Grading {}".format(
-        grading.one_line(graded.submission))
+        one_line(graded.submission))
     for character in FORBIDDEN:
         assert character not in text, repr(character)
 
 
 def test_json_and_junit_carry_no_raw_character(
-        hostile: Tuple[grading.Grade, Fingerprint, Path]) -> None:
+        hostile: Tuple[model.Grade, Fingerprint, Path]) -> None:
     """Both reports parse, and neither holds a dangerous character."""
     graded = hostile[0]
     data = json.loads(report.to_json(graded))
@@ -270,9 +275,9 @@ def test_json_and_junit_carry_no_raw_character(
     assert any("x\\nScore: 21/21" in message for message in failures)
     parsed = json.dumps(data, ensure_ascii=False)
     names = [element.get("name", "") for element in root.iter("testcase")]
-    for text in (report.to_json(graded), parsed, *names, *failures):
+    for output in (report.to_json(graded), parsed, *names, *failures):
         for character in FORBIDDEN:
-            assert character not in text, repr(character)
+            assert character not in output, repr(character)
     # The JUnit writer indents with tabs; nothing else may be raw there.
     for character in FORBIDDEN:
         assert character == "\t" or character not in junit, repr(character)
@@ -281,10 +286,10 @@ def test_json_and_junit_carry_no_raw_character(
 
 def test_output_tail_lines_are_escaped() -> None:
     """A carriage return in the output cannot overwrite a report line."""
-    task = grading.TaskResult(step(0), [grading.Check(
+    task = model.TaskResult(step(0), [model.Check(
         "spec\u202e run", "spec", False, "no\rScore: 9/9\ttasks")])
     task.output_tail = "one\rScore: 9/9 tasks passed\nScore: 9/9\u2028two\n"
-    graded = grading.Grade("/x\nScore: 9/9", [task], "none")
+    graded = model.Grade("/x\nScore: 9/9", [task], "none")
     text = report.to_text(graded, show_output=True)
     lines = text.split("\n")
     assert [line for line in lines if line.startswith("Score:")] == [
@@ -329,9 +334,9 @@ def test_tampering_is_in_every_report(tmp_path: Path) -> None:
 
     root = copy_tree(tmp_path / "tree")
     (root / SPEC).write_text("def test_nothing() -> None:\n    pass\n")
-    task = grading.TaskResult(step(0), [grading.Check("x", "spec", True)])
-    graded = grading.Grade("/sub", [task], "none",
-                           grading.specs_modified(root))
+    task = model.TaskResult(step(0), [model.Check("x", "spec", True)])
+    graded = model.Grade("/sub", [task], "none",
+                         intake.specs_modified(root))
     assert SPEC in graded.tampering and graded.specs_modified
     lines = report.to_text(graded).split("\n")
     banner = ("WARNING: the grading tree was modified: {} changed".format(
@@ -340,15 +345,15 @@ def test_tampering_is_in_every_report(tmp_path: Path) -> None:
     assert lines[-2].startswith("Score:")
     data = json.loads(report.to_json(graded))
     assert SPEC in data["tampering"] and data["specs_modified"] is True
-    schema = json.loads((REPO_ROOT / "kata" / "report.schema.json")
+    schema = json.loads((REPO_ROOT / "kata" / "reports" / "report.schema.json")
                         .read_text())
     jsonschema.validate(data, schema, jsonschema.Draft202012Validator)
 
 
 def test_a_clean_grade_has_no_banner() -> None:
     """Without tampering the report starts with the submission's name."""
-    task = grading.TaskResult(step(0), [grading.Check("x", "spec", True)])
-    graded = grading.Grade("/sub", [task], "none", {})
+    task = model.TaskResult(step(0), [model.Check("x", "spec", True)])
+    graded = model.Grade("/sub", [task], "none", {})
     lines = report.to_text(graded).split("\n")
     assert lines[0] == "Grading /sub" and lines[-1].startswith("Score:")
     assert json.loads(report.to_json(graded))["tampering"] == []

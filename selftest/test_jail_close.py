@@ -15,7 +15,7 @@ from typing import Any, List, Optional
 
 import pytest
 
-from kata import jail
+from kata.sandbox import jail
 
 SOLUTION = Path(__file__).resolve().parent.parent / "solution"
 

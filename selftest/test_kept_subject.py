@@ -15,10 +15,11 @@ from typing import Iterator
 
 import pytest
 
-from kata import grading, jail
-from kata.kept_subject import KeptSubject
-from kata.remote import Connection, Remote
-from kata.steps import STEPS
+from kata.catalogue.steps import STEPS
+from kata.grading import grader
+from kata.judge.kept_subject import KeptSubject
+from kata.sandbox import jail
+from kata.sandbox.remote import Connection, Remote
 
 PROBE = Path(__file__).resolve().parent / "fixtures" / "submissions" / \
     "seal-probe"
@@ -108,9 +109,9 @@ def test_two_gradings_in_a_kept_jail_agree_with_a_fresh_one(
         kept: KeptSubject) -> None:
     """The same verdicts, and nothing left in the variants folder."""
     steps = [STEPS[0], STEPS[9]]
-    fresh = grading.grade(SOLUTION, steps)
+    fresh = grader.grade(SOLUTION, steps)
     for _ in range(2):
-        again = grading.grade(SOLUTION, steps, kept=kept)
+        again = grader.grade(SOLUTION, steps, kept=kept)
         assert [(task.step.number, task.passed, len(task.checks))
                 for task in again.tasks] == [
             (task.step.number, task.passed, len(task.checks))

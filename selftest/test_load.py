@@ -20,10 +20,13 @@ from typing import Any, Dict, Iterator, List, Tuple
 
 import pytest
 
-from kata import grading, jail, overlays, remote, report
-from kata.remote import Connection, Workdir
-from kata.steps import REPO_ROOT, SOLUTION_DIR, SPECS_DIR, step
-from kata.subject import wire
+from kata.catalogue import overlays
+from kata.catalogue.steps import REPO_ROOT, SOLUTION_DIR, SPECS_DIR, step
+from kata.grading import grader
+from kata.reports import report
+from kata.sandbox import jail, remote
+from kata.sandbox.remote import Connection, Workdir
+from kata.sandbox.subject import wire
 
 sys.path.insert(0, str(SPECS_DIR))
 import spec_support  # noqa: E402
@@ -145,7 +148,7 @@ def test_endless_loop_names_its_line_and_the_real_limit(
     """The message names auth.py's line in _generate_uuid and 3 CPU s."""
     folder = overlays.Overlay("loop", "", ()).apply(tmp_path / "loop")
     line = loop_in_generate_uuid(folder)
-    grade = grading.grade(folder, [step(9)], jobs=2, timeout=3.0)
+    grade = grader.grade(folder, [step(9)], jobs=2, timeout=3.0)
     messages = [check.message for check in grade.checks
                 if check.kind == "spec" and not check.passed]
     # The loop's frame is on its while line or on its body's.
@@ -160,7 +163,7 @@ def test_endless_loop_names_its_line_and_the_real_limit(
 
 def test_a_busy_machine_is_said_once_in_each_report(tmp_path: Path) -> None:
     """One line of the text report and one JSON key, only when busy."""
-    grade = grading.grade(SOLUTION_DIR, [step(0)], jobs=1)
+    grade = grader.grade(SOLUTION_DIR, [step(0)], jobs=1)
     cores = float(os.cpu_count() or 1)
     grade.load = {"start": 0.1, "end": cores, "cores": cores}
     assert "busy" not in report.to_text(grade)

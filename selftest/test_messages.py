@@ -9,9 +9,12 @@ from pathlib import Path
 import pytest
 
 from helpers import failures, run_specs
-from kata import grading, overlays, report
-from kata.remote import RemoteError
-from kata.steps import SOLUTION_DIR, SPECS_DIR, SUBMISSION_FILES, step
+from kata.catalogue import overlays
+from kata.catalogue.steps import (SOLUTION_DIR, SPECS_DIR, SUBMISSION_FILES,
+                                  step)
+from kata.grading import grader
+from kata.reports import report
+from kata.sandbox.remote import RemoteError
 
 sys.path.insert(0, str(SPECS_DIR))
 from spec_support import (StatusCode, text_shape,  # noqa: E402
@@ -125,7 +128,7 @@ def test_the_same_submission_gets_the_same_json_report(
                   if candidate.name == name)
     folder = mutant.apply(tmp_path / name)
     first, second = [report.to_json(dataclasses.replace(
-        grading.grade(folder, [step(mutant.step)]), load={}))
+        grader.grade(folder, [step(mutant.step)]), load={}))
         for _ in range(2)]
     assert '"passed": false' in first
     assert first == second, "\n".join(difflib.unified_diff(

@@ -2,7 +2,7 @@
 """A step has one verdict, whether pytest or the checker runs it.
 
 ``pytest tests/test_NN_*.py`` runs the step's file and style checks as
-items beside its tests (kata/pytest_style.py). On the solution, on a
+items beside its tests (kata/judge/pytest_style.py). On the solution, on a
 starter workspace and on a solution with style defects (a missing module
 docstring, auth.py not executable, app.py importing DB, a helper
 module without docstring), each step's pytest run must be green exactly
@@ -18,10 +18,11 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from helpers import (ISOLATE, Outcome, checker_outcomes,
-                     pytest_outcomes)
-from kata import grading, workspace
-from kata.steps import SOLUTION_DIR, STEPS
+from helpers import ISOLATE, Outcome, checker_outcomes, pytest_outcomes
+from kata.catalogue.steps import SOLUTION_DIR, STEPS
+from kata.grading import grader
+from kata.student import workspace
+from kata.verdict import model
 
 # Every step: one pytest session per submission runs all the specs.
 STEP_NUMBERS = tuple(step.number for step in STEPS)
@@ -68,7 +69,7 @@ def fingerprint(folder: Path) -> Dict[str, Tuple[int, int, str]]:
 @pytest.fixture(scope="module")
 def verdicts(tmp_path_factory: pytest.TempPathFactory,
              ) -> Dict[str, Tuple[Dict[int, Dict[str, Outcome]],
-                                  List[grading.TaskResult]]]:
+                                  List[model.TaskResult]]]:
     """Grade each submission both ways, checking that it stays untouched."""
     folder = tmp_path_factory.mktemp("one-verdict")
     steps = [step for step in STEPS if step.number in STEP_NUMBERS]
@@ -78,7 +79,7 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory,
         before = fingerprint(submission)
         outcomes = pytest_outcomes(submission, folder / (kind + ".xml"),
                                    STEP_NUMBERS)
-        grade = grading.grade(submission, steps, isolate=ISOLATE)
+        grade = grader.grade(submission, steps, isolate=ISOLATE)
         assert fingerprint(submission) == before, kind
         found[kind] = (outcomes, grade.tasks)
     return found
@@ -87,8 +88,8 @@ def verdicts(tmp_path_factory: pytest.TempPathFactory,
 @pytest.mark.parametrize("kind", SUBMISSIONS)
 def test_pytest_and_the_checker_agree(
         kind: str, verdicts: Dict[str, Tuple[Dict[int, Dict[str, Outcome]],
-                                             List[grading.TaskResult]]],
-        ) -> None:
+                                             List[model.TaskResult]]],
+) -> None:
     """Same verdict, same checks, same failures and messages per step."""
     outcomes, tasks = verdicts[kind]
     assert sorted(outcomes) == list(STEP_NUMBERS)
@@ -112,7 +113,7 @@ def test_pytest_and_the_checker_agree(
 
 def test_the_cases_cover_both_verdicts_and_each_kind_of_failure(
         verdicts: Dict[str, Tuple[Dict[int, Dict[str, Outcome]],
-                                  List[grading.TaskResult]]]) -> None:
+                                  List[model.TaskResult]]]) -> None:
     """Green and red steps, spec and style failures, helpers, all occur."""
     failed = {(kind, task.step.number): [
         check.name for check in task.checks if not check.passed]
@@ -134,6 +135,6 @@ def test_the_cases_cover_both_verdicts_and_each_kind_of_failure(
 def test_the_judges_leave_the_style_items_out() -> None:
     """A checker's spec run reports the spec's tests and nothing else."""
     step = STEPS[0]
-    results = grading.spec_results(SOLUTION_DIR, [step], isolate=ISOLATE)
+    results = grader.spec_results(SOLUTION_DIR, [step], isolate=ISOLATE)
     names = [check.name for check in results[0].checks]
     assert names and all(name.startswith("test_") for name in names), names

@@ -2,10 +2,10 @@
 """A step's own code is run among the reference only when there is some.
 
 A step that fails with the student's whole stack is judged again on its
-own code among the reference (kata/splice.py). The grading skips that run
-for a step none of whose code is written (kata/started.py): the run could
-only fail. Here that claim is proved for every step, on the starter, where
-no step is started: each spliced variant the starter yields fails its
+own code among the reference (kata/reading/splice.py). The grading skips that
+run for a step none of whose code is written (kata/reading/started.py): the run
+could only fail. Here that claim is proved for every step, on the starter,
+where no step is started: each spliced variant the starter yields fails its
 step's spec. And a grading of the starter makes no such run, while a step
 with code of its own still gets one.
 """
@@ -15,9 +15,11 @@ from typing import List
 
 import pytest
 
-from kata import grading, splice, workspace
-from kata.started import started
-from kata.steps import STEPS, Step
+from kata.catalogue.steps import STEPS, Step
+from kata.grading import grader
+from kata.reading import splice
+from kata.reading.started import started
+from kata.student import workspace
 
 
 @pytest.fixture(scope="module")
@@ -53,14 +55,14 @@ def test_a_step_with_no_code_of_its_own_fails_among_the_reference(
     for step in steps:
         variant = tmp_path / "{:02d}".format(step.number)
         splice.write_spliced(step, starter, variant)
-        result = grading.spec_results(variant, [step])[step.number]
-        assert not grading.spec_passed(result), step.number
+        result = grader.spec_results(variant, [step])[step.number]
+        assert not grader.spec_passed(result), step.number
 
 
 def test_the_starter_s_grading_runs_no_step_among_the_reference(
         starter: Path) -> None:
     """Every task fails on the whole stack alone, with no note."""
-    graded = grading.grade(starter, [STEPS[1], STEPS[9]])
+    graded = grader.grade(starter, [STEPS[1], STEPS[9]])
     assert [(task.passed, task.integrated_checks, task.note)
             for task in graded.tasks] == [(False, [], "")] * 2
 
@@ -72,7 +74,7 @@ def test_a_started_step_is_still_judged_on_its_own_code(
     workspace.init(folder, 2)
     user = folder / "user.py"
     user.write_text(user.read_text().replace('"users"', '"people"'))
-    graded = grading.grade(folder, [STEPS[0], STEPS[1]])
+    graded = grader.grade(folder, [STEPS[0], STEPS[1]])
     first, second = graded.tasks
     assert not first.passed
     assert second.passed and second.integrated_checks, second.note

@@ -5,17 +5,17 @@ from typing import List
 
 import pytest
 
-from kata import style
-from kata.steps import REPO_ROOT
+from kata.catalogue.steps import REPO_ROOT
+from kata.style import rules
 
 # The student's rules that make sense for any Python file, those of a
 # helper module (G1-G6); G7, G8 and G10 are about the exercise's modules.
-RULES = [rule.id for rule in style.rules_for(style.FileKind.HELPER)]
-FOLDERS = ("kata", "kata/subject", "kata/starter", "tests", "selftest",
-           "bench", "solution")
+RULES = [rule.id for rule in rules.rules_for(rules.FileKind.HELPER)]
+FOLDERS = ("kata", "tests", "selftest", "bench", "solution")
 OWN_FILES: List[Path] = [
     path for folder in FOLDERS
-    for path in sorted((REPO_ROOT / folder).glob("*.py"))]
+    for path in sorted((REPO_ROOT / folder).rglob("*.py"))
+    if "fixtures" not in path.relative_to(REPO_ROOT).parts]
 IDS = [str(path.relative_to(REPO_ROOT)) for path in OWN_FILES]
 
 
@@ -23,6 +23,6 @@ IDS = [str(path.relative_to(REPO_ROOT)) for path in OWN_FILES]
 def test_own_python_follows_the_style_rules(path: Path) -> None:
     """Shebang, newline, mode, pycodestyle, docstrings and annotations."""
     problems = [problem.message
-                for problem in style.check_file(path.parent, path.name)
+                for problem in rules.check_file(path.parent, path.name)
                 if problem.rule in RULES]
     assert not problems, "\n".join(problems)

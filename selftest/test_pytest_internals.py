@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""The private pytest symbols that kata/pytest_internals.py uses exist."""
+"""The private pytest symbols that the judges' pytest_internals use exist."""
 import importlib
 
 import pytest
 
-from kata import pytest_internals
+from kata.judge import pytest_internals
 
 
 @pytest.mark.parametrize("dotted", pytest_internals.PRIVATE_SYMBOLS)

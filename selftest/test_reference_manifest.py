@@ -2,23 +2,24 @@
 """The manifest covers the reference solution and the starter files.
 
 Every step's own code is spliced into solution/, and a new workspace and
-the splice read kata/starter/: a change there changes verdicts, so it is
-reported like any other tampering, and ``reference_intact`` says why the
+the splice read kata/catalogue/starter/: a change there changes verdicts, so it
+is reported like any other tampering, and ``reference_intact`` says why the
 reference cannot be trusted before anything is spliced into it.
 """
 from pathlib import Path
 
 import pytest
 
-from kata import grading, manifest, overlays
-from kata.steps import REPO_ROOT, step
 from helpers import copy_tree
+from kata.catalogue import manifest, overlays
+from kata.catalogue.steps import REPO_ROOT, step
+from kata.grading import grader
 
 
 def test_the_committed_manifest_covers_the_reference() -> None:
-    """Every file of solution/ and kata/starter/ has a recorded hash."""
+    """Every file of solution/ and of the starter has a recorded hash."""
     recorded = manifest.read(REPO_ROOT / manifest.MANIFEST) or {}
-    for folder in ("solution", "kata/starter"):
+    for folder in ("solution", "kata/catalogue/starter"):
         files = [path.relative_to(REPO_ROOT).as_posix()
                  for path in sorted((REPO_ROOT / folder).iterdir())
                  if path.is_file() and path.name not in
@@ -45,13 +46,15 @@ def test_a_truncated_solution_file_is_tampering(tmp_path: Path) -> None:
 def test_a_changed_starter_or_extra_file_is_tampering(tmp_path: Path) -> None:
     """A starter file edited and a module added to solution/ are named."""
     root = copy_tree(tmp_path / "tree")
-    with open(str(root / "kata" / "starter" / "db.py"), "a") as stream:
+    starter_db = root / "kata" / "catalogue" / "starter" / "db.py"
+    with open(str(starter_db), "a") as stream:
         stream.write("\nx = 1\n")
     (root / "solution" / "sitecustomize.py").write_text("x = 1\n")
     assert manifest.tree_tampering(root) == {
-        "kata/starter/db.py": "changed", "solution/sitecustomize.py": "extra"}
+        "kata/catalogue/starter/db.py": "changed",
+        "solution/sitecustomize.py": "extra"}
     reason = manifest.reference_intact(root) or ""
-    assert "kata/starter/db.py changed" in reason
+    assert "kata/catalogue/starter/db.py changed" in reason
     assert "solution/sitecustomize.py extra" in reason
 
 
@@ -79,8 +82,8 @@ def test_a_grading_refuses_to_splice_into_a_modified_reference(
     submission = wrong.apply(tmp_path / "submission")
     reason = "the reference code the steps are spliced into was modified: " \
         "solution/auth.py changed"
-    monkeypatch.setattr(grading.manifest, "reference_intact", lambda: reason)
-    task = grading.grade(submission, [step(9)]).tasks[0]
+    monkeypatch.setattr(manifest, "reference_intact", lambda: reason)
+    task = grader.grade(submission, [step(9)]).tasks[0]
     assert not task.passed
     assert not task.integrated_checks, "an own-code run was made"
     assert reason in task.note, task.note

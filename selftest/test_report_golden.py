@@ -23,8 +23,9 @@ from typing import Any, Dict, Optional, Tuple
 
 import pytest
 
-from kata import cli, overlays
-from kata.steps import REPO_ROOT, SOLUTION_DIR
+from kata import cli
+from kata.catalogue import overlays
+from kata.catalogue.steps import REPO_ROOT, SOLUTION_DIR
 
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 UPDATE = os.environ.get("KATA_UPDATE_GOLDEN") == "1"
@@ -160,10 +161,10 @@ def test_junit_agrees_with_json(reports: Dict[str, Dict[str, Any]],
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_json_validates(reports: Dict[str, Dict[str, Any]],
                         name: str) -> None:
-    """Passing and failing reports both match kata/report.schema.json."""
+    """Passing and failing reports both match the report's JSON schema."""
     import jsonschema
 
-    schema = json.loads((REPO_ROOT / "kata" / "report.schema.json")
+    schema = json.loads((REPO_ROOT / "kata" / "reports" / "report.schema.json")
                         .read_text())
     jsonschema.validate(json.loads(reports[name]["json"]), schema,
                         jsonschema.Draft202012Validator)

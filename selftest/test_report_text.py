@@ -10,8 +10,9 @@ from typing import List
 
 import pytest
 
-from kata import grading, report
-from kata.steps import STEPS
+from kata.catalogue.steps import STEPS
+from kata.reports import report
+from kata.verdict import model
 
 README = "(steps/02-find-user/README.md)"
 LONG = ("importing db.py raised ModuleNotFoundError: No module named "
@@ -36,26 +37,26 @@ def test_a_reason_is_cut_at_a_word_and_keeps_its_reference(
 
 def test_repeated_failures_keep_the_readme_whole() -> None:
     """The "and N more" line ends with the full path of the README."""
-    checks = [grading.Check("test_{}".format(index), "spec", False,
-                            LONG + README) for index in range(3)]
+    checks = [model.Check("test_{}".format(index), "spec", False,
+                          LONG + README) for index in range(3)]
     lines = report.failure_lines(checks)
     assert lines[-1].startswith("       x ... and 2 more check(s)")
     assert lines[-1].endswith(README)
 
 
-def task_text(checks: List[grading.Check]) -> str:
+def task_text(checks: List[model.Check]) -> str:
     """Return the text report of step 0 failing these checks."""
-    task = grading.TaskResult(STEPS[0], checks)
-    return report.to_text(grading.Grade("/sub", [task], "none"))
+    task = model.TaskResult(STEPS[0], checks)
+    return report.to_text(model.Grade("/sub", [task], "none"))
 
 
 def test_style_failures_point_to_the_style_page_not_the_readme() -> None:
     """Only a failure without a page of its own sends to the README."""
-    style = grading.Check("user.py G5: docstrings", "style", False,
-                          "user.py: the module has no docstring (G5); see "
-                          "steps/STYLE.md#g5")
-    files = grading.Check("user.py is present", "files", False,
-                          "user.py is missing from the submission")
+    style = model.Check("user.py G5: docstrings", "style", False,
+                        "user.py: the module has no docstring (G5); see "
+                        "steps/STYLE.md#g5")
+    files = model.Check("user.py is present", "files", False,
+                        "user.py is missing from the submission")
     readme = "read {}".format(STEPS[0].readme_ref)
     assert readme not in task_text([style])
     assert readme in task_text([style, files])

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """reveal N: the reference, then the other right ways the kata knows.
 
-The other ways are the alternatives (kata/overlays/alternatives/) whose
-splice changes step N's own code; each is shown with its about, its
+The other ways are the alternatives (kata/catalogue/overlays/alternatives/)
+whose splice changes step N's own code; each is shown with its about, its
 tradeoff and a diff of that step's code, and only once the step passes.
 """
 import re
@@ -11,8 +11,10 @@ from typing import Dict, List
 
 import pytest
 
-from kata import cli, overlays, workspace
-from kata.steps import STEPS, Step, step
+from kata import cli
+from kata.catalogue import overlays
+from kata.catalogue.steps import STEPS, Step, step
+from kata.student import workspace
 
 ALTERNATIVES = overlays.load("alternatives")
 # A definition line of a diff, whatever its sign: "+    def name(".

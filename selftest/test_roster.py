@@ -8,8 +8,9 @@ from typing import Dict, List
 
 import pytest
 
-from kata import cli, roster
-from kata.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES
+from kata import cli
+from kata.catalogue.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES
+from kata.classroom import roster
 
 NESTED = "alx-backend-user-data/0x03-user_authentication_service"
 
@@ -162,7 +163,7 @@ def test_roster_refuses_to_grade_unconfined(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture) -> None:
     """Without the sandbox, roster refuses unless told --allow-unisolated."""
-    from kata import jail
+    from kata.sandbox import jail
     monkeypatch.setattr(jail, "bwrap_works", lambda: False)
     folder = tmp_path / "class"
     (folder / "alice").mkdir(parents=True)

@@ -10,9 +10,10 @@ from typing import Any, Dict, List
 
 import pytest
 
-from kata import cli, roster
-from kata.grading import one_line
-from kata.steps import SOLUTION_DIR
+from kata import cli
+from kata.catalogue.steps import SOLUTION_DIR
+from kata.classroom import roster
+from kata.reading.text import one_line
 
 # Folder names a class may hold, from a mischievous student or a tool.
 HOSTILE = ['=HYPERLINK("x","y")', "\x1b[31mred", "-2+3", "@SUM(A1)",

@@ -13,8 +13,8 @@ from typing import Iterator
 
 import pytest
 
-from kata import jail
-from kata.remote import Connection, Remote, SubjectBroke
+from kata.sandbox import jail
+from kata.sandbox.remote import Connection, Remote, SubjectBroke
 
 PROBE = Path(__file__).resolve().parent / "fixtures" / "submissions" / \
     "seal-probe"

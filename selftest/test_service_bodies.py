@@ -17,7 +17,7 @@ from typing import Iterator, List, Set
 
 import pytest
 
-from kata.steps import SPECS_DIR
+from kata.catalogue.steps import SPECS_DIR
 
 sys.path.insert(0, str(SPECS_DIR))
 import e2e_services  # noqa: E402

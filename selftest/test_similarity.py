@@ -9,8 +9,9 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from kata import cli, similarity
-from kata.steps import SOLUTION_DIR, STARTER_DIR, STEPS
+from kata import cli
+from kata.catalogue.steps import SOLUTION_DIR, STARTER_DIR, STEPS
+from kata.classroom import similarity
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "similarity"
 # Complete, correct submissions (each grades 21/21), written from the

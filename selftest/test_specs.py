@@ -7,8 +7,9 @@ from typing import Dict
 import pytest
 
 from helpers import failures, run_specs, spec_passed
-from kata import overlays, specrun
-from kata.steps import SOLUTION_DIR, STARTER_DIR, STEPS, step
+from kata.catalogue import overlays
+from kata.catalogue.steps import SOLUTION_DIR, STARTER_DIR, STEPS, step
+from kata.judge import specrun
 
 MUTANTS = overlays.load("mutants")
 ALTERNATIVES = overlays.load("alternatives")

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""The splice never fails a right answer (kata/splice.py).
+"""The splice never fails a right answer (kata/reading/splice.py).
 
-Every alternative (kata/overlays/alternatives/: right answers of other
-shapes, views of other names, helper methods, type aliases, extra
+Every alternative (kata/catalogue/overlays/alternatives/: right answers of
+other shapes, views of other names, helper methods, type aliases, extra
 imports) is spliced for every step. Each spliced submission imports, and
 each step whose own code differs from the reference passes its spec on
 its own code, as the alternative does on its whole stack.
@@ -17,8 +17,10 @@ from typing import Dict, Iterator, List, Tuple
 import pytest
 
 from helpers import failures, run_specs, spec_passed
-from kata import overlays, splice, workspace
-from kata.steps import SOLUTION_DIR, STEPS, Step
+from kata.catalogue import overlays
+from kata.catalogue.steps import SOLUTION_DIR, STEPS, Step
+from kata.reading import splice
+from kata.student import workspace
 
 ALTERNATIVES = overlays.load("alternatives")
 IMPORTED = "import user, db, auth, app"

@@ -5,7 +5,7 @@ from typing import Set
 
 import pytest
 
-from kata.steps import STEPS, Step
+from kata.catalogue.steps import STEPS, Step
 
 SECTIONS = ("## What to write", "## Behaviour", "## Example", "## Hints",
             "## Check your work")

@@ -4,14 +4,17 @@
 Most cases judge style alone (snapshot, style problems, each step's style
 checks), which runs no code; one grades a whole submission to see that a
 single long line costs one task, and one runs the pytest items. The owners
-of lines come from kata/ownership.py, tested on plain text at the end.
+of lines come from kata/reading/ownership.py, tested on plain text at the end.
 """
 import shutil
 from pathlib import Path
 from typing import Dict, List, Sequence, Tuple
 
-from kata import grading, ownership, pytest_style
-from kata.steps import SOLUTION_DIR, STEPS
+from kata.catalogue.steps import SOLUTION_DIR, STEPS
+from kata.grading import grader
+from kata.judge import pytest_style
+from kata.reading import ownership
+from kata.verdict import checks, intake
 
 # The anchors of the edits below, all in the reference solution.
 RESET_TOKEN = "        token = _generate_uuid()\n"
@@ -41,12 +44,12 @@ def style_failures(folder: Path) -> Dict[int, List[str]]:
     Only the steps with a failing style check are in the result.
     """
     copy = folder.parent / "copy"
-    grading.snapshot(folder, copy)
-    problems = grading.style_problems(copy, STEPS, 2)
+    intake.snapshot(folder, copy)
+    problems = checks.style_problems(copy, STEPS, 2)
     found = {}
     for step in STEPS:
         failed = ["{} {}".format(check.name, check.message)
-                  for check in grading.style_checks(step, copy, problems)
+                  for check in checks.style_checks(step, copy, problems)
                   if not check.passed]
         if failed:
             found[step.number] = failed
@@ -62,7 +65,7 @@ def long_line_in_step_16(tmp_path: Path) -> Path:
 def test_one_long_line_in_step_16s_method_fails_task_16_alone(
         tmp_path: Path) -> None:
     """The whole grading: 20 tasks pass, and task 16 fails on style only."""
-    grade = grading.grade(long_line_in_step_16(tmp_path), STEPS)
+    grade = grader.grade(long_line_in_step_16(tmp_path), STEPS)
     failed = {task.step.number: [check for check in task.checks
                                  if not check.passed]
               for task in grade.tasks if not task.passed}
@@ -254,7 +257,8 @@ def test_readme_problems_go_to_step_00(tmp_path: Path) -> None:
     assert failures[0][0].startswith("README.md G9")
 
 
-# -- kata/ownership.py on plain text ----------------------------------------
+# -- kata/reading/ownership.py on plain text
+# ----------------------------------------
 
 OWNED = '''#!/usr/bin/env python3
 """A module."""

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """steps/STYLE.md explains every registered rule, with examples that hold.
 
-Each rule of kata/style.py's registry has a section ``## G<n>`` (the anchor
-its failure messages name) with a passing and a failing example. The
+Each rule of kata/style/rules.py's registry has a section ``## G<n>`` (the
+anchor its failure messages name) with a passing and a failing example. The
 examples are run through the registry: a passing one breaks no rule at
 all, a failing one breaks the rule of its section. A fenced example says
 its file name, and optionally its mode and a missing final newline, in its
@@ -14,10 +14,11 @@ import shutil
 from pathlib import Path
 from typing import Dict, List, Tuple
 
-from kata import grading, style
-from kata.steps import REPO_ROOT
+from kata.catalogue.steps import REPO_ROOT
+from kata.style import rules
+from kata.verdict import checks
 
-PAGE = REPO_ROOT / style.STYLE_PAGE
+PAGE = REPO_ROOT / rules.STYLE_PAGE
 SECTION = re.compile(r"^## (G\d+)\n(.*?)(?=^## |\Z)", re.M | re.S)
 EXAMPLE = re.compile(r"^(Passing|Failing) example.*?:\n\n"
                      r"```\w+ ([^\n]*)\n(.*?)^```$", re.M | re.S)
@@ -43,7 +44,7 @@ def examples(body: str) -> Dict[str, Tuple[Dict[str, str], str]]:
 
 
 def problems_of(attributes: Dict[str, str], content: str,
-                folder: Path) -> List[style.StyleProblem]:
+                folder: Path) -> List[rules.StyleProblem]:
     """Write an example to folder as its attributes say; return problems."""
     name = attributes["file"]
     if "no-final-newline" in attributes:
@@ -54,20 +55,20 @@ def problems_of(attributes: Dict[str, str], content: str,
     path = folder / name
     path.write_text(content, encoding="utf-8")
     os.chmod(str(path), int(attributes.get("mode", "755"), 8))
-    if name == style.README:
-        return style.check_readme(folder)
-    return style.check_file(folder, name)
+    if name == rules.README:
+        return rules.check_readme(folder)
+    return rules.check_file(folder, name)
 
 
 def page_problems(text: str, scratch: Path) -> List[str]:
     """Return what is wrong with a style page's text, one line each."""
     wrong = []
     found = sections(text)
-    if list(found) != list(style.REGISTRY):
+    if list(found) != list(rules.REGISTRY):
         wrong.append("the sections are {}, the rules {}".format(
-            list(found), list(style.REGISTRY)))
+            list(found), list(rules.REGISTRY)))
     for rule_id, body in found.items():
-        rule = style.REGISTRY.get(rule_id)
+        rule = rules.REGISTRY.get(rule_id)
         if rule is None:
             continue
         pair = examples(body)
@@ -118,17 +119,17 @@ def test_failures_name_the_section_of_their_rule(tmp_path: Path) -> None:
     (tmp_path / "user.py").write_text("x = 1\n")
     os.chmod(str(tmp_path / "user.py"), 0o644)
     anchors = set(re.findall(r"^## (G\d+)$", PAGE.read_text(), re.M))
-    problems = style.check_file(tmp_path, "user.py")
+    problems = rules.check_file(tmp_path, "user.py")
     for rule_id in sorted({problem.rule for problem in problems}):
-        rule = style.REGISTRY[rule_id]
-        check = grading.rule_check("user.py", rule, [
+        rule = rules.REGISTRY[rule_id]
+        check = checks.rule_check("user.py", rule, [
             problem for problem in problems if problem.rule == rule_id])
         assert not check.passed
         assert check.message.endswith(
             "; see steps/STYLE.md#{}".format(rule_id.lower()))
         assert rule.reference.split("#")[1].upper() in anchors
     assert {"G1", "G3", "G5"} <= {problem.rule for problem in problems}
-    passing = grading.rule_check("user.py", style.REGISTRY["G2"], [])
+    passing = checks.rule_check("user.py", rules.REGISTRY["G2"], [])
     assert passing.passed and passing.message == ""
 
 

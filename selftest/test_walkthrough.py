@@ -23,8 +23,8 @@ from typing import Iterator, List, Optional, Tuple
 
 import pytest
 
-from kata import workspace
-from kata.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
+from kata.catalogue.steps import REPO_ROOT, STEPS, SUBMISSION_FILES, Step
+from kata.student import workspace
 
 COMMAND = re.compile(r"`((?:\./checker\.sh|curl|bash|python3?|pytest|"
                      r"\.venv/\S+) [^`]+)`")

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """The zygote's warm-up leaves nothing a student's module could meet.
 
-kata/subject/warmup.py maps a model, opens a database and serves requests
-in the zygote, before any student code, so that each test's child is
+kata/sandbox/subject/warmup.py maps a model, opens a database and serves
+requests in the zygote, before any student code, so that each test's child is
 forked with the libraries' first use done. Whatever it made must be gone
 when the zygote forks: a mapper left in SQLAlchemy's registry would be
 configured along with the student's, an open connection would be shared

@@ -16,8 +16,8 @@ from watchdog.events import (DirModifiedEvent, FileAttribEvent,
                              FileModifiedEvent, FileMovedEvent,
                              FileOpenedEvent, FileSystemEvent)
 
-from kata import watch, workspace
-from kata.steps import STEPS
+from kata.catalogue.steps import STEPS
+from kata.student import watch, workspace
 
 # Only a safety net for a watch that hangs; no assertion on speed.
 SAFETY_SECONDS = 600

@@ -9,8 +9,10 @@ from typing import List
 import pytest
 
 from helpers import failures, run_specs, spec_passed
-from kata import cli, style, watch, workspace
-from kata.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, step
+from kata import cli
+from kata.catalogue.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, step
+from kata.student import watch, workspace
+from kata.style import rules
 
 
 def test_init_creates_the_starter_workspace(tmp_path: Path) -> None:
@@ -20,7 +22,7 @@ def test_init_creates_the_starter_workspace(tmp_path: Path) -> None:
     assert sorted(path.name for path in folder.iterdir()) == [
         "README.md", "auth.py", "db.py"]
     for name in ("auth.py", "db.py"):
-        assert style.check_file(folder, name) == []
+        assert rules.check_file(folder, name) == []
 
 
 def test_init_never_overwrites_work_without_force(tmp_path: Path) -> None:
@@ -42,7 +44,7 @@ def test_workspace_at_a_step_passes_the_one_before_and_fails_it(
     workspace.init(folder, number)
     for name in SUBMISSION_FILES:
         if (folder / name).is_file() and name.endswith(".py"):
-            assert style.check_file(folder, name) == [], name
+            assert rules.check_file(folder, name) == [], name
     results = run_specs([step(number - 1), step(number)], folder)
     assert spec_passed(results[number - 1]), failures(results[number - 1])
     assert results[number].completed, failures(results[number])

@@ -3,13 +3,13 @@
 
 It chooses the submission under test (``--impl DIR``, else ``$KATA_IMPL``,
 else ``workspace/``). The student's code never runs in this process: a
-sandboxed subject (``kata/jail.py``) forks a fresh child for every test,
-which imports the student's modules in the test's own working folder (so
+sandboxed subject (``kata/sandbox/jail.py``) forks a fresh child for every
+test, which imports the student's modules in the test's own working folder (so
 ``a.db`` lands there) with bcrypt's work factor lowered unless the test is
 marked ``real_bcrypt``. Every failure becomes one plain sentence that ends
 with the step README to read. Beside a spec's tests, the checker's file and
 style checks of the step run as items (``style[user.py G4]``, see
-kata/pytest_style.py), unless ``--no-style`` is given.
+kata/judge/pytest_style.py), unless ``--no-style`` is given.
 
 Under ``./checker.sh`` the grading hands each run a link to the subject it
 started; a plain ``pytest`` starts one for the session itself, sandboxed
@@ -30,10 +30,10 @@ from hypothesis.configuration import set_hypothesis_home_dir
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kata import pytest_style  # noqa: E402
-from kata.jail import Jail  # noqa: E402
-from kata.remote import SubjectLink, Workdir  # noqa: E402
-from kata.steps import REPO_ROOT, step_of_spec  # noqa: E402
+from kata.catalogue.steps import REPO_ROOT, step_of_spec  # noqa: E402
+from kata.judge import pytest_style  # noqa: E402
+from kata.sandbox.jail import Jail  # noqa: E402
+from kata.sandbox.remote import SubjectLink, Workdir  # noqa: E402
 from spec_support import Submission, explain_failure  # noqa: E402
 
 # Grading must never write into the submission folder.
@@ -238,7 +238,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector,
                         ) -> Optional[pytest.Collector]:
     """Collect a step's file and style checks beside its spec's tests.
 
-    They are the checker's own checks (kata/pytest_style.py), so that a
+    They are the checker's own checks (kata/judge/pytest_style.py), so that a
     plain pytest run of a step and the checker give one verdict.
     """
     return pytest_style.collect(file_path, parent,

@@ -2,9 +2,9 @@
 """What the step specs share: driving a submission and explaining failures.
 
 The specs never import student code: that runs in a sandboxed subject
-process (``kata/subject/``). The ``submission`` fixture gives a spec a
-``Submission``, whose methods return proxies (``kata.remote.Remote``) for
-the student's modules and objects; reading, calling or sending a request
+process (``kata/sandbox/subject/``). The ``submission`` fixture gives a spec a
+``Submission``, whose methods return proxies (``kata.sandbox.remote.Remote``)
+for the student's modules and objects; reading, calling or sending a request
 through them asks the subject, and the answers come back as plain data. A
 missing file, class or method fails the test with a sentence that names it.
 """
@@ -17,18 +17,18 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, \
-    Tuple
+from typing import (Any, Callable, Dict, Iterator, List, Optional, Sequence,
+                    Tuple)
 
 import pytest
 from werkzeug.datastructures import Headers
 from werkzeug.http import parse_cookie
 
-from kata.remote import (Connection, Remote, RemoteError, SubjectBroke,
-                         SubjectFailure, Workdir, error_from_record,
-                         is_instance, read_scratch_file, valid_error)
-from kata.subject import wire
-from kata.text import one_line
+from kata.reading.text import one_line
+from kata.sandbox.remote import (Connection, Remote, RemoteError, SubjectBroke,
+                                 SubjectFailure, Workdir, error_from_record,
+                                 is_instance, read_scratch_file, valid_error)
+from kata.sandbox.subject import wire
 
 MESSAGE_LIMIT = 700
 # How much of the name and of the message of an exception that escaped a
@@ -59,7 +59,8 @@ SQLITE_LIMITS = (
 )
 OUTPUT_LIMIT = 1024 * 1024
 TAIL_BYTES = 4000
-# CPU seconds of the subject's child (see kata.remote.Connection.request).
+# CPU seconds of the subject's child (see
+# kata.sandbox.remote.Connection.request).
 IMPORT_SECONDS = 10.0
 
 __all__ = ["Remote", "RemoteError", "is_instance"]

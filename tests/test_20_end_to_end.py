@@ -15,13 +15,12 @@ import random
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Callable, Dict, Iterator, NoReturn, Optional, Tuple, \
-    Union
-
-import pytest
+from typing import Callable, Dict, Iterator, NoReturn, Optional, Tuple, Union
 
 import e2e_services
-from kata.remote import SubjectLink
+import pytest
+
+from kata.sandbox.remote import SubjectLink
 from spec_support import MainOutcome, Submission, short
 
 FUNCTIONS = (

@@ -1,0 +1,2 @@
+#!/usr/bin/env python3
+"""The instructor's tools for a class: rosters, clusters, similarity."""

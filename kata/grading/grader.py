@@ -1,0 +1,319 @@
+#!/usr/bin/env python3
+"""Grade submissions task by task: their files, their style, their specs.
+
+The orchestration: a copy of each submission, its jail, the spec runs
+shared among parallel jobs, the re-runs of failing steps among the
+reference, and the grade assembled from the checks.
+"""
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
+
+from kata.catalogue import manifest
+from kata.catalogue.steps import STEPS, Step
+from kata.grading import charging
+from kata.judge import specrun
+from kata.judge.kept_subject import KeptSubject
+from kata.reading import splice
+from kata.reading.advice import advise
+from kata.reading.started import started
+from kata.reading.text import printable
+from kata.sandbox import jail
+from kata.style import rules
+from kata.verdict import checks, intake
+from kata.verdict.model import Check, Grade, TaskResult
+
+# A run is a judge and a subject that take turns: two runs keep a core busy.
+RUNS_PER_JOB = 2
+
+
+def spec_checks(result: Optional[specrun.SpecResult]) -> List[Check]:
+    """Return a check per test of the step's spec, plus any run problem."""
+    if result is None:
+        return [Check("spec run", "spec", False, "the spec was not run")]
+    found = [Check(item.name, "spec", item.passed, item.message)
+             for item in result.checks]
+    if result.problem or not found:
+        found.append(Check("spec run", "spec", False,
+                           result.problem or "the spec ran no test"))
+    return found
+
+
+def grade(submission: Path, steps: Sequence[Step] = STEPS, jobs: int = 2,
+          isolate: bool = True, timeout: Optional[float] = None,
+          pytest_args: Sequence[str] = (), min_doc_words: int = 2,
+          kept: Optional[KeptSubject] = None) -> Grade:
+    """Grade the given steps of a submission folder, never writing to it.
+
+    kept, when given, is the jail to run the code in (``watch`` keeps one
+    from one grading to the next); otherwise the grading starts its own.
+    """
+    return grade_many([submission], steps, jobs, isolate, timeout,
+                      pytest_args, min_doc_words=min_doc_words,
+                      kept=kept)[0]
+
+
+def machine_load(start: Optional[float] = None) -> Dict[str, float]:
+    """Return the load average now (as start, or beside a given start).
+
+    Time limits are CPU time, so a busy machine should not change a
+    verdict; the report still says when one was graded on it.
+    """
+    now = os.getloadavg()[0]
+    return {"start": now if start is None else start, "end": now,
+            "cores": float(os.cpu_count() or 1)}
+
+
+def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
+               jobs: int = 2, isolate: bool = True,
+               timeout: Optional[float] = None,
+               pytest_args: Sequence[str] = (),
+               on_graded: Optional[Callable[[int], None]] = None,
+               min_doc_words: int = 2,
+               refusals: Optional[Sequence[Mapping[str, str]]] = None,
+               kept: Optional[KeptSubject] = None,
+               ) -> List[Grade]:
+    """Grade several submissions, their tasks sharing jobs parallel runs.
+
+    Each submission's code runs in a jail of its own, started when its
+    first task is and ended after its last; or, for a single submission,
+    in the kept jail given, whose variants folder then holds this
+    grading's copy and spliced variants until it ends. on_graded(index) is
+    called as soon as submission index is fully graded. refusals, when
+    given, says per submission why files were refused by a snapshot taken
+    elsewhere: kata/classroom/engine.py ships a snapshot's files to another
+    machine, and the refused ones are not among them.
+    """
+    if kept is not None and len(submissions) != 1:
+        raise ValueError("a kept jail serves one submission")
+    load_at_start = machine_load()["start"]
+    work = Path(tempfile.mkdtemp(prefix="kata-grade-",
+                                 dir=specrun.SCRATCH_ROOT))
+    jails: Dict[int, jail.Jail] = {}
+    confinement: Dict[int, str] = {}
+    prefix = kept.new_grading() if kept is not None else ""
+    try:
+        copies = [kept.variants / (prefix + "submission") if kept is not None
+                  else work / str(index) / "submission"
+                  for index in range(len(submissions))]
+        too_large = [intake.snapshot(submission, copy)
+                     for submission, copy in zip(submissions, copies)]
+        for found, earlier in zip(too_large, refusals or ()):
+            found.update(earlier)
+        # Style is checked by this process while the spec runs use the
+        # cores: one submission's worth each time a run ends.
+        problems: List[Optional[Dict[str, List[rules.StyleProblem]]]] = [
+            None] * len(copies)
+
+        def check_style() -> None:
+            """Check the style of the next submission not yet checked."""
+            if None in problems:
+                index = problems.index(None)
+                problems[index] = checks.style_problems(copies[index], steps,
+                                                        min_doc_words)
+
+        # A reference that fails its manifest is never spliced into: the
+        # steps are then judged on the student's whole stack only.
+        broken_reference = manifest.reference_intact()
+        # Made when a step fails: the jail sees the folder's new content.
+        variants: List[Dict[int, Union[Path, str, None]]] = [
+            {} for _ in copies]
+        variant_folders = [kept.variants if kept is not None
+                           else work / str(index) / "variants"
+                           for index in range(len(copies))]
+        for folder in variant_folders:
+            folder.mkdir(parents=True, exist_ok=True)
+
+        def subject(index: int, variant: Optional[str] = None
+                    ) -> Callable[[], str]:
+            """Return the starter of submission index's jail."""
+            def link() -> str:
+                """Start the jail on first use; return its link."""
+                if kept is not None:
+                    running = kept.jail()
+                    confinement[index] = describe_confinement(running)
+                    return running.link(
+                        variant or copies[index].name).to_environment()
+                if index not in jails:
+                    jails[index] = jail.Jail(
+                        copies[index], work / str(index), isolate,
+                        variants=variant_folders[index])
+                    confinement[index] = describe_confinement(jails[index])
+                return jails[index].link(variant).to_environment()
+            return link
+
+        if copies:
+            # The first jail's zygote preloads its libraries while this
+            # process does the same for the judges.
+            subject(0)()
+        specrun.preload()
+        # Longest first within a submission: the end-to-end run must not be
+        # the one left running alone at the end.
+        by_cost = sorted(steps, key=lambda step: -expected_cost(step))
+        spec_jobs = [specrun.SpecJob((index, step.number), step, copy,
+                                     subject(index))
+                     for index, copy in enumerate(copies) for step in by_cost]
+        remaining = {index: 0 for index in range(len(copies))}
+        for job in spec_jobs:
+            remaining[job.key[0]] += 1
+
+        def done(job: specrun.SpecJob, result: specrun.SpecResult
+                 ) -> List[specrun.SpecJob]:
+            """Count a finished run; judge a failing step on its own code.
+
+            A step that fails with the student's whole stack runs again
+            with its own code among the reference; once a submission is
+            fully graded its jail ends.
+            """
+            check_style()
+            index, number = job.key[0], job.key[1]
+            remaining[index] -= 1
+            more = []
+            if len(job.key) == 2 and not spec_passed(result):
+                # With none of its code written, a step can only fail among
+                # the reference too (selftest/test_own_code_runs.py): the
+                # run would tell nothing.
+                variant = None if not started(job.step, copies[index]) \
+                    else broken_reference or charging.write_variant(
+                        job.step, copies[index], variant_folders[index],
+                        too_large[index].extra_modules, prefix)
+                variants[index][number] = variant
+                if isinstance(variant, Path):
+                    more.append(specrun.SpecJob(
+                        (index, number, "own"), job.step, variant,
+                        subject(index, variant.name)))
+                    remaining[index] += 1
+            if remaining[index] == 0:
+                if index in jails:
+                    jails.pop(index).close()
+                if on_graded is not None:
+                    on_graded(index)
+            return more
+
+        for index, count in remaining.items():
+            if count == 0 and on_graded is not None:
+                on_graded(index)
+        modified: Dict[str, str] = {}
+
+        def meanwhile() -> None:
+            """Check style and the grading tree while the first runs go."""
+            check_style()
+            modified.update(intake.specs_modified())
+
+        results = specrun.run_specs(spec_jobs, jobs * RUNS_PER_JOB, timeout,
+                                    pytest_args, done, meanwhile)
+        while None in problems:
+            check_style()
+        if not spec_jobs:
+            modified.update(intake.specs_modified())
+        grades = [Grade(str(submission),
+                        charging.charge([
+                            _task(step, copies[index], too_large[index],
+                                  problems[index] or {},
+                                  results.get((index, step.number)),
+                                  results.get((index, step.number, "own")),
+                                  variants[index].get(step.number))
+                            for step in steps]),
+                        confinement.get(index, describe_confinement(None)),
+                        modified, extra_modules=too_large[index].extra_modules,
+                        load=machine_load(load_at_start))
+                  for index, submission in enumerate(submissions)]
+        for graded, copy in zip(grades, copies):
+            graded.advice = advise(
+                copy, [task.step for task in graded.tasks if task.passed])
+        return grades
+    finally:
+        for running in jails.values():
+            running.close()
+        if kept is not None:
+            kept.end_grading(prefix)
+        shutil.rmtree(str(work), ignore_errors=True)
+
+
+def spec_results(folder: Path, steps: Sequence[Step], jobs: int = 2,
+                 isolate: bool = True, timeout: Optional[float] = None,
+                 pytest_args: Sequence[str] = (),
+                 ) -> Dict[int, specrun.SpecResult]:
+    """Run the specs of steps on a folder's code in one jail, by step number.
+
+    No copy, no style: what the kata's own tests need to judge the specs.
+    """
+    specrun.preload()
+    work = Path(tempfile.mkdtemp(prefix="kata-specs-",
+                                 dir=specrun.SCRATCH_ROOT))
+    running = jail.Jail(folder, work, isolate)
+    try:
+        subject = running.link().to_environment()
+        spec_jobs = [specrun.SpecJob(step.number, step, folder,
+                                     lambda: subject) for step in steps]
+        return specrun.run_specs(spec_jobs, jobs * RUNS_PER_JOB, timeout,
+                                 pytest_args)
+    finally:
+        running.close()
+        shutil.rmtree(str(work), ignore_errors=True)
+
+
+def spec_passed(result: Optional[specrun.SpecResult]) -> bool:
+    """Tell whether a spec run completed and every test passed."""
+    return (result is not None and result.completed and not result.problem
+            and bool(result.checks)
+            and all(check.passed for check in result.checks))
+
+
+def describe_confinement(running: Optional[jail.Jail]) -> str:
+    """Say in words how a submission's code was confined."""
+    if running is None:
+        return "no code of the submission was run"
+    if not running.isolated:
+        return ("UNISOLATED: the submission's code ran unconfined "
+                "(bubblewrap is not available or isolation was turned off)")
+    text = ("sandboxed: bubblewrap with new user, PID, network, mount, IPC "
+            "and UTS namespaces, no capabilities, seccomp, read-only "
+            "runtime and submission")
+    if running.missing:
+        text += "; missing here: {}".format(", ".join(running.missing))
+    return text
+
+
+def expected_cost(step: Step) -> int:
+    """Rank how long a step's spec runs: end-to-end, properties, others."""
+    if "main.py" in step.files:
+        return 3
+    return 2 if "@given" in step.spec.read_text() else 1
+
+
+def _task(step: Step, copy: Path, too_large: Mapping[str, str],
+          problems: Dict[str, List[rules.StyleProblem]],
+          result: Optional[specrun.SpecResult],
+          own: Optional[specrun.SpecResult] = None,
+          variant: Union[Path, str, None] = None) -> TaskResult:
+    """Assemble the checks of one task.
+
+    own is the run of the step's code among the reference, made when the
+    whole stack fails; variant is its folder, or why it could not be made.
+    """
+    task = TaskResult(step)
+    integrated = spec_checks(result)
+    ruled = checks.file_checks(step, copy, too_large) + checks.style_checks(
+        step, copy, problems)
+    task.checks = ruled + (spec_checks(own) if own is not None
+                           else integrated)
+    if own is not None:
+        task.integrated_checks = integrated
+        if isinstance(variant, Path):
+            maps = charging.line_maps(variant, copy)
+            task.checks = ruled + [
+                Check(check.name, check.kind, check.passed,
+                      splice.in_student_lines(check.message, maps))
+                for check in spec_checks(own)]
+    elif isinstance(variant, str) and not spec_passed(result):
+        task.note = ("judged on your whole stack only: this step's code "
+                     "could not be run among the reference code ({})"
+                     .format(variant))
+    if result is not None:
+        task.timed_out = result.timed_out
+        task.seconds = result.seconds
+        task.output_tail = printable(result.output_tail)
+    return task

@@ -1,0 +1,2 @@
+#!/usr/bin/env python3
+"""The judges: pytest runs of the specs against a sandboxed subject."""

@@ -1,0 +1,2 @@
+#!/usr/bin/env python3
+"""The student's tools: the workspace, status and watch."""
