@@ -152,26 +152,20 @@ def build_parser() -> argparse.ArgumentParser:
                     "joins the outputs of --shard runs.")
     roster.add_argument("folder", type=Path,
                         help="folder with one sub-folder per student")
-    roster.add_argument("--jobs", type=int, default=default_jobs(),
-                        help="submissions graded at once (default: cores)")
+    _jobs_option(roster, "submissions")
     roster.add_argument("--csv", metavar="FILE", type=Path,
                         help="write the gradebook as CSV")
     roster.add_argument("--json", metavar="FILE", type=Path,
                         help="write every submission's full report as JSON")
     roster.add_argument("--only", metavar="NAME",
                         help="regrade one student and update the outputs")
-    roster.add_argument("--timeout", type=float, default=None,
-                        help="time limit of one task's run, in seconds")
-    roster.add_argument("--credit", choices=("own", "integrated"),
-                        default="own",
-                        help="what the gradebook counts: each task's own "
-                             "code (default), or the student's whole stack")
+    _timeout_option(roster, "")
+    _credit_option(roster, "each task's own code (default), or the "
+                           "student's whole stack")
     roster.add_argument("--allow-unisolated", action="store_true",
                         help="grade even where the sandbox cannot run "
                              "(student code then runs unconfined)")
-    roster.add_argument("--min-doc-words", type=int, default=2, metavar="N",
-                        help="words a docstring needs to count as a "
-                             "sentence (rule G5; default: 2)")
+    _min_doc_words_option(roster)
     _class_report_options(roster)
     roster.add_argument("--scheduler", metavar="ADDRESS",
                         help="grade on a sealed Dask cluster, e.g. "
@@ -321,9 +315,7 @@ def build_merge_parser() -> argparse.ArgumentParser:
                        help="write the joined gradebook as CSV")
     merge.add_argument("--json", metavar="FILE", type=Path,
                        help="write every submission's report as JSON")
-    merge.add_argument("--credit", choices=("own", "integrated"),
-                       default="own",
-                       help="what the gradebook counts (as for roster)")
+    _credit_option(merge, "as for roster")
     return merge
 
 
@@ -371,15 +363,39 @@ def _grading_options(parser: argparse.ArgumentParser) -> None:
     """Add the options shared by the commands that grade."""
     parser.add_argument("--step", type=step_number, action="append",
                         metavar="N", help="grade only task N (repeatable)")
-    parser.add_argument("--jobs", type=int, default=default_jobs(),
-                        help="tasks graded at once (default: cores)")
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="time limit of one task's run, in seconds "
-                             "(default: 30; the end-to-end task gets twice)")
+    _jobs_option(parser, "tasks")
+    _timeout_option(parser, " (default: 30; the end-to-end task gets "
+                            "twice)")
     _isolation_option(parser)
+    _min_doc_words_option(parser)
+
+
+def _jobs_option(parser: argparse.ArgumentParser, what: str) -> None:
+    """Add --jobs: how many of what are graded at once."""
+    parser.add_argument("--jobs", type=int, default=default_jobs(),
+                        help="{} graded at once (default: cores)".format(
+                            what))
+
+
+def _timeout_option(parser: argparse.ArgumentParser, default: str) -> None:
+    """Add --timeout, the CPU limit of one task's run; default says more."""
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="time limit of one task's run, in seconds"
+                             + default)
+
+
+def _min_doc_words_option(parser: argparse.ArgumentParser) -> None:
+    """Add --min-doc-words, rule G5's length of a docstring sentence."""
     parser.add_argument("--min-doc-words", type=int, default=2, metavar="N",
                         help="words a docstring needs to count as a "
                              "sentence (rule G5; default: 2)")
+
+
+def _credit_option(parser: argparse.ArgumentParser, choices: str) -> None:
+    """Add --credit: what the gradebook counts, the choices explained."""
+    parser.add_argument("--credit", choices=("own", "integrated"),
+                        default="own",
+                        help="what the gradebook counts: " + choices)
 
 
 def _isolation_option(parser: argparse.ArgumentParser) -> None:

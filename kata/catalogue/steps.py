@@ -21,8 +21,6 @@ SUBMISSION_FILES = ("user.py", "db.py", "auth.py", "app.py", "main.py",
                     "README.md")
 # The most of one submitted file that is read; a larger file is refused.
 MAX_FILE_BYTES = 1024 * 1024
-SUBMISSION_MODULES = tuple(name[:-3] for name in SUBMISSION_FILES
-                           if name.endswith(".py"))
 
 
 @dataclass(frozen=True)
@@ -48,6 +46,11 @@ class Step:
     # starter hands out, and "file:<module>" for a file's statements
     # outside every definition (its imports, app = Flask(...), ...).
     owns: Tuple[str, ...] = ()
+    # The spec runs the student's main.py against services of the judge:
+    # the longest run, with twice the time limit.
+    end_to_end: bool = False
+    # The spec has hypothesis properties (@given), slower than examples.
+    has_properties: bool = False
 
     @property
     def name(self) -> str:
@@ -95,7 +98,8 @@ STEPS: Tuple[Step, ...] = (
           "session."),
          given_in_starter="the DB constructor and its memoised _session",
          solution=("db.py:DB.add_user",),
-         owns=("db.py:<module>", "db.py:DB.__init__", "db.py:DB._session")),
+         owns=("db.py:<module>", "db.py:DB.__init__", "db.py:DB._session"),
+         has_properties=True),
     Step(2, "find-user", "Find user", ("db.py",),
          ("find_user_by", "NoResultFound", "InvalidRequestError"), (),
          ("A query can filter on keyword arguments directly; look at the "
@@ -103,7 +107,8 @@ STEPS: Tuple[Step, ...] = (
           "Compare the query methods that fetch a single row: which one "
           "accepts several matching rows, and what does it return when there "
           "is none?"),
-         solution=("db.py:DB.find_user_by",)),
+         solution=("db.py:DB.find_user_by",),
+         has_properties=True),
     Step(3, "update-user", "Update user", ("db.py",),
          ("update_user", "find_user_by", "ValueError"), (),
          ("The model knows its own columns: look at what `User.__table__` "
@@ -111,7 +116,8 @@ STEPS: Tuple[Step, ...] = (
           "Check every keyword before you change anything.",
           "What did `add_user` need so that another connection could see its "
           "row?"),
-         solution=("db.py:DB.update_user",)),
+         solution=("db.py:DB.update_user",),
+         has_properties=True),
     Step(4, "hash-password", "Hash password", ("auth.py",),
          ("_hash_password", "bcrypt", "gensalt"), (),
          ("bcrypt works on bytes, not on `str`: encode the password first.",
@@ -119,7 +125,8 @@ STEPS: Tuple[Step, ...] = (
           "to check a password later.",
           "Make the salt inside the function, at each call."),
          solution=("auth.py:_hash_password",),
-         owns=("auth.py:<module>",)),
+         owns=("auth.py:<module>",),
+         has_properties=True),
     Step(5, "register-user", "Register user", ("auth.py",),
          ("Auth", "register_user", "_db", "ValueError"),
          ("User <email> already exists",),
@@ -131,7 +138,8 @@ STEPS: Tuple[Step, ...] = (
           "the hash."),
          given_in_starter="the Auth constructor that creates self._db",
          solution=("auth.py:Auth.register_user",),
-         owns=("auth.py:Auth.__init__",)),
+         owns=("auth.py:Auth.__init__",),
+         has_properties=True),
     Step(6, "basic-flask-app", "Basic Flask app", ("app.py",),
          ("app", "jsonify", "0.0.0.0", "5000"),
          ("200", "Bienvenue"),
@@ -163,7 +171,8 @@ STEPS: Tuple[Step, ...] = (
           "already answers with a `bool`.",
           "Hashing the password again with a new salt and comparing the two "
           "hashes can never succeed: the salts differ."),
-         solution=("auth.py:Auth.valid_login",)),
+         solution=("auth.py:Auth.valid_login",),
+         has_properties=True),
     Step(9, "generate-uuids", "Generate UUIDs", ("auth.py",),
          ("_generate_uuid", "uuid"), (),
          ("Read the `uuid` module's documentation: which of its functions "
@@ -202,7 +211,8 @@ STEPS: Tuple[Step, ...] = (
           "Think about the SQL a filter `session_id=None` turns into. Which "
           "rows does it match?",
           "Deal with the `None` case before the database is asked anything."),
-         solution=("auth.py:Auth.get_user_from_session_id",)),
+         solution=("auth.py:Auth.get_user_from_session_id",),
+         has_properties=True),
     Step(13, "destroy-session", "Destroy session", ("auth.py",),
          ("destroy_session", "session_id"), (),
          ("You already have a method that changes columns of one user and "
@@ -226,7 +236,8 @@ STEPS: Tuple[Step, ...] = (
           "a user, or into `None`.",
           "The email you answer must come from the user the cookie names, "
           "not from anything remembered about earlier requests."),
-         solution=("app.py:profile",)),
+         solution=("app.py:profile",),
+         has_properties=True),
     Step(16, "generate-reset-token", "Generate reset password token",
          ("auth.py",),
          ("get_reset_password_token", "reset_token", "ValueError"), (),
@@ -236,7 +247,8 @@ STEPS: Tuple[Step, ...] = (
           "the error this step asks for.",
           "Let `update_user` make the change; setting the attribute yourself "
           "does not make it last."),
-         solution=("auth.py:Auth.get_reset_password_token",)),
+         solution=("auth.py:Auth.get_reset_password_token",),
+         has_properties=True),
     Step(17, "reset-token-endpoint", "Get reset password token end-point",
          ("app.py",),
          ("POST", "/reset_password", "email", "reset_token"),
@@ -253,7 +265,8 @@ STEPS: Tuple[Step, ...] = (
           "which rows it matches. Step 12 met the same trap.",
           "One `update_user` call can change several columns at once.",
           "The hash you store here must be one that `valid_login` can check."),
-         solution=("auth.py:Auth.update_password",)),
+         solution=("auth.py:Auth.update_password",),
+         has_properties=True),
     Step(19, "update-password-endpoint", "Update password end-point",
          ("app.py",),
          ("PUT", "/reset_password", "email", "reset_token", "new_password"),
@@ -282,7 +295,8 @@ STEPS: Tuple[Step, ...] = (
           'be used in that same thread".',
           "Try it: break one status code or message in `app.py`, and watch "
           "`main.py` fail."),
-         solution=("main.py",)),
+         solution=("main.py",),
+         end_to_end=True),
 )
 
 

@@ -279,9 +279,9 @@ def describe_confinement(running: Optional[jail.Jail]) -> str:
 
 def expected_cost(step: Step) -> int:
     """Rank how long a step's spec runs: end-to-end, properties, others."""
-    if "main.py" in step.files:
+    if step.end_to_end:
         return 3
-    return 2 if "@given" in step.spec.read_text() else 1
+    return 2 if step.has_properties else 1
 
 
 def _task(step: Step, copy: Path, too_large: Mapping[str, str],

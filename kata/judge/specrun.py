@@ -348,7 +348,7 @@ def run_specs(jobs: Sequence[SpecJob], parallel: int,
 def time_limit(step: Step, timeout: Optional[float]) -> float:
     """Return the time limit of a step (the end-to-end step gets twice)."""
     base = DEFAULT_TIMEOUT if timeout is None else timeout
-    return base * 2 if "main.py" in step.files else base
+    return base * 2 if step.end_to_end else base
 
 
 def _launch(job: SpecJob, folder: Path, timeout: Optional[float],

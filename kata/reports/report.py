@@ -9,7 +9,6 @@ from kata.reading import advice
 from kata.reading.text import one_line
 from kata.verdict.model import REFERENCE, Check, Grade, TaskResult
 
-KINDS = ("files", "style", "spec")
 # How many modified paths the text report's banner names.
 BANNER_PATHS = 10
 # How long the reason of a repeated failure is shown, about.

@@ -21,7 +21,6 @@ import msgpack
 # A packet of the kernel's default socket buffer always fits.
 MESSAGE_LIMIT = 128 * 1024
 MAX_DEPTH = 24
-MAX_FDS = 4
 HANDLE_CODE = 1
 TYPE_CODE = 2
 # The judge's message that sets the limits of the request it precedes:
