@@ -613,7 +613,7 @@ def odd_characters(tmp_path_factory: pytest.TempPathFactory) -> Graded:
         'raise ValueError("{}")\n'.format(ODD_MESSAGE))
     started = time.monotonic()
     result = grader.grade(folder, [step(0)], jobs=2, timeout=RUN_LIMIT)
-    return Graded(result, report.to_dict(result),
+    return Graded(result, result.to_dict(),
                   time.monotonic() - started, "", "")
 
 
@@ -692,7 +692,7 @@ def test_junk_is_ignored_and_not_copied(tmp_path: Path,
     before = fingerprint(junky)
     grades = grader.grade_many([clean, junky], [step(0), step(1)], jobs=2,
                                timeout=RUN_LIMIT)
-    clean_data, junky_data = (report.to_dict(item) for item in grades)
+    clean_data, junky_data = (item.to_dict() for item in grades)
     assert clean_data["score"] == 100, failed_messages(clean_data)
     for data in (clean_data, junky_data):
         data.pop("submission")

@@ -14,6 +14,7 @@ from test_similarity import INDEPENDENT, cosmetic_copy, disguised_copy
 from kata import cli
 from kata.catalogue.steps import REPO_ROOT, SOLUTION_DIR, STEPS
 from kata.reports import classreport
+from kata.verdict.model import Grade, TaskResult, TaskState
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -36,7 +37,7 @@ def artifacts() -> Path:
 
 
 def synthetic_task(number: int, state: str) -> Dict[str, Any]:
-    """Return a report task in the given state, as report.to_dict has it."""
+    """Return a report task in the given state, as Grade.to_dict has it."""
     failing = state in ("fail", "timeout")
     return {"task": number, "title": STEPS[number].title,
             "passed": state in ("pass", "blocked"),
@@ -45,7 +46,11 @@ def synthetic_task(number: int, state: str) -> Dict[str, Any]:
             "timed_out": state == "timeout", "note": "",
             "checks": [{"name": "spec of step {}".format(number),
                         "kind": "spec", "passed": not failing,
-                        "message": "</pre><b>bold</b>" if failing else ""}]}
+                        "message": "</pre><b>bold</b>" if failing else ""}],
+            "integrated_checks": [{
+                "name": "spec of step {}".format(number), "kind": "spec",
+                "passed": False, "message": "step 3 is broken"}]
+            if state == "blocked" else []}
 
 
 def synthetic_class(size: int) -> Tuple[List[str], Dict[str, Dict[str, Any]],
@@ -79,10 +84,11 @@ def synthetic_class(size: int) -> Tuple[List[str], Dict[str, Dict[str, Any]],
 
 
 def test_task_states_follow_the_report() -> None:
-    """Each state is told apart from the fields of a task."""
+    """Each state is read back from a stored task as the model has it."""
     for state in ("pass", "blocked", "fail", "timeout"):
-        assert classreport.task_state(synthetic_task(1, state)) == state
-    assert classreport.task_state(None) == "none"
+        task = TaskResult.from_dict(synthetic_task(1, state))
+        assert classreport.cell_state(task) == TaskState(state)
+    assert classreport.cell_state(None) is None
 
 
 def test_submission_text_is_escaped_everywhere() -> None:
@@ -140,7 +146,8 @@ def test_scores_keep_their_third_decimal() -> None:
 def test_most_failed_checks_are_counted_per_submission() -> None:
     """A check failing in two submissions counts two, first in the list."""
     names, reports, truth = synthetic_class(40)
-    counted = dict(classreport.most_failed(reports, limit=100))
+    counted = dict(classreport.most_failed(
+        classreport.grades_of(reports).values(), limit=100))
     for item in STEPS:
         expected = sum(1 for name in names[:-1]
                        if truth[name, item.number] in ("fail", "timeout"))
@@ -206,7 +213,8 @@ def test_a_class_of_500_renders_in_the_browser(browser: Any,
         "'td.c')).map(function (cell) { return [cell.textContent, "
         "getComputedStyle(cell).backgroundColor]; }); });")
     assert sum(len(row) for row in cells) == len(names) * len(STEPS)
-    symbols = {state: value[1] for state, value in classreport.STATES.items()}
+    symbols = {(state.value if state else "none"): value[1]
+               for state, value in classreport.STATES.items()}
     for name, row in zip(names, cells):
         for item, (symbol, colour) in zip(STEPS, row):
             state = truth[name, item.number]
@@ -290,9 +298,9 @@ def test_a_real_roster_renders_in_the_browser(
         report = by_name[row.get_attribute("data-name")]
         symbols = [cell.text for cell in row.find_elements(
             By.CSS_SELECTOR, "td.c")]
-        tasks = {task["task"]: task for task in (report or {}).get(
-            "tasks", [])}
-        assert symbols == [classreport.STATES[classreport.task_state(
+        tasks = {task.step.number: task for task in Grade.from_dict(
+            report or {}).tasks}
+        assert symbols == [classreport.STATES[classreport.cell_state(
             tasks.get(item.number))][1] for item in STEPS]
     browser.find_element(By.LINK_TEXT, HOSTILE_FOLDER).click()
     text = browser.find_element(By.ID, "report").text

@@ -384,10 +384,13 @@ def test_a_changed_library_is_reported(tmp_path: Path) -> None:
 
 
 def test_the_manifest_check_is_fast() -> None:
-    """Checking the tree and the libraries takes well under 0.3 s."""
+    """Checking the tree and the libraries takes well under 0.3 CPU s.
+
+    CPU time, not the wall clock: a busy machine must not fail it.
+    """
     best = float("inf")
     for _ in range(3):
-        started = time.perf_counter()
+        started = time.process_time()
         manifest.tampering(REPO_ROOT)
-        best = min(best, time.perf_counter() - started)
-    assert best < 0.3, "the manifest check took {:.3f} s".format(best)
+        best = min(best, time.process_time() - started)
+    assert best < 0.3, "the manifest check took {:.3f} CPU s".format(best)

@@ -31,7 +31,6 @@ from kata.classroom import cluster
 from kata.grading import grader
 from kata.judge import specrun
 from kata.reading import text
-from kata.reports import report
 from kata.sandbox import jail
 from kata.verdict import intake
 
@@ -168,7 +167,7 @@ def grade_request(request_path: Path) -> None:
         [Path(request["folder"])], jobs=_cores(),
         timeout=request["timeout"], min_doc_words=request["min_doc_words"],
         refusals=[request["refused"]])[0]
-    Path(request["output"]).write_text(json.dumps(report.to_dict(grade)))
+    Path(request["output"]).write_text(json.dumps(grade.to_dict()))
 
 
 def _cores() -> int:

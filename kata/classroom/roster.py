@@ -394,7 +394,7 @@ def _grade(students: List[Student], jobs: int, timeout: Optional[float],
             [folder for _, folder in graded], jobs=max(1, jobs),
             timeout=timeout, on_graded=lambda index: bar.update(1),
             min_doc_words=min_doc_words)
-        return {name: report.to_dict(grade)
+        return {name: grade.to_dict()
                 for (name, _), grade in zip(graded, grades)}
     finally:
         bar.close()

@@ -12,23 +12,24 @@ the script only ever sets textContent.
 import html
 import json
 from collections import Counter
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from kata.catalogue.steps import STEPS
 from kata.reading import advice
 from kata.reading.text import one_line
-from kata.reports.report import failure_lines
-from kata.verdict.model import Check
+from kata.reports import report
+from kata.verdict.model import Grade, TaskResult, TaskState
 
-# state: (CSS class, symbol, legend). Okabe-Ito colours, which people with
-# any common colour-vision deficiency tell apart; the symbol says it too.
-STATES = {
-    "pass": ("s-pass", "\u2713", "pass"),
-    "blocked": ("s-blocked", "B",
-                "own code right, blocked by an earlier step"),
-    "fail": ("s-fail", "\u2717", "fail"),
-    "timeout": ("s-timeout", "T", "timed out"),
-    "none": ("s-none", "\u00b7", "not graded"),
+# A cell's look per state, None for a task not graded: (CSS class, symbol,
+# legend). Okabe-Ito colours, which people with any common colour-vision
+# deficiency tell apart; the symbol says it too.
+STATES: Dict[Optional[TaskState], Tuple[str, str, str]] = {
+    TaskState.PASS: ("s-pass", "\u2713", "pass"),
+    TaskState.BLOCKED: ("s-blocked", "B",
+                        "own code right, blocked by an earlier step"),
+    TaskState.FAIL: ("s-fail", "\u2717", "fail"),
+    TaskState.TIMEOUT: ("s-timeout", "T", "timed out"),
+    None: ("s-none", "\u00b7", "not graded"),
 }
 MOST_FAILED = 15
 STYLE = """
@@ -112,53 +113,21 @@ SCRIPT = """
 """
 
 
-def task_state(task: Optional[Dict[str, Any]]) -> str:
-    """Return the state of one task of a report: a key of STATES."""
+def cell_state(task: Optional[TaskResult]) -> Optional[TaskState]:
+    """Return the state a task's cell shows; None when it was not graded.
+
+    Code that works but fails on style shows as failing: the grid tells
+    passes from failures, and the student's report says why.
+    """
     if task is None:
-        return "none"
-    if task.get("passed") and (not task.get("integrated_passed", True)
-                               or task.get("blocked_by") is not None):
-        return "blocked"
-    if task.get("passed"):
-        return "pass"
-    if task.get("timed_out"):
-        return "timeout"
-    return "fail"
+        return None
+    return TaskState.FAIL if task.state is TaskState.STYLE else task.state
 
 
-def report_text(data: Dict[str, Any]) -> str:
-    """Return a stored report as text, in the manner of report.to_text."""
-    lines = []
-    if data.get("tampering"):
-        lines.append("WARNING: the grading tree was modified: {}".format(
-            ", ".join(one_line(str(path)) for path in data["tampering"])))
-    lines.append("Grading {}".format(one_line(str(data.get("submission")))))
-    if data.get("extra_modules"):
-        lines.append("Also graded: {}".format(", ".join(
-            one_line(str(name)) for name in data["extra_modules"])))
-    for task in data.get("tasks", []):
-        checks = task.get("checks", [])
-        if not task.get("passed") and task.get("integrated_checks"):
-            # What the checker prints for a failing task: its whole stack.
-            checks = [check for check in checks
-                      if check.get("kind") != "spec"] + \
-                task["integrated_checks"]
-        state = task_state(task)
-        lines.append("{:>3}  {:<40} {:>3}/{:<3} {}".format(
-            task.get("task"), one_line(str(task.get("title"))),
-            sum(bool(check.get("passed")) for check in checks), len(checks),
-            STATES[state][2]))
-        if task.get("note"):
-            lines.append("       note: {}".format(one_line(task["note"])))
-        lines.extend(failure_lines([
-            Check(str(check.get("name")), str(check.get("kind")), False,
-                  str(check.get("message") or "")) for check in checks
-            if not check.get("passed")]))
-    lines.append("Score: {}/{} tasks passed ({}%), {}/{} checks passed"
-                 .format(data.get("tasks_passed"), data.get("tasks_total"),
-                         data.get("score"), data.get("checks_passed"),
-                         data.get("checks_total")))
-    return "\n".join(lines)
+def grades_of(reports: Dict[str, Dict[str, Any]]) -> Dict[str, Grade]:
+    """Return the grade of every stored report, read back into the model."""
+    return {name: Grade.from_dict(data) for name, data in reports.items()
+            if data}
 
 
 def _embedded_json(value: Any) -> str:
@@ -167,38 +136,37 @@ def _embedded_json(value: Any) -> str:
             .replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def _tasks_of(data: Optional[Dict[str, Any]]) -> Dict[int, Dict[str, Any]]:
-    """Return a report's tasks by step number."""
-    if not data:
-        return {}
-    return {task["task"]: task for task in data.get("tasks", [])
-            if isinstance(task, dict) and "task" in task}
+def _tasks_of(grade: Optional[Grade]) -> Dict[int, TaskResult]:
+    """Return a grade's tasks by step number."""
+    return {task.step.number: task for task in grade.tasks} if grade else {}
 
 
-def most_failed(reports: Dict[str, Dict[str, Any]],
+def most_failed(grades: Iterable[Grade],
                 limit: int = MOST_FAILED) -> List[Tuple[str, int]]:
-    """Return the checks that failed in most submissions, with counts."""
+    """Return the checks that failed in most submissions, with counts.
+
+    A check counts once per submission; ties go to the earliest check, so
+    the order is reproducible.
+    """
     failures: Counter = Counter()
-    for data in reports.values():
-        for task in data.get("tasks", []):
-            names = {"task {:02d}: {}".format(task["task"], one_line(
-                str(check.get("name")))) for check in task.get("checks", [])
-                if not check.get("passed")}
-            failures.update(names)
+    for grade in grades:
+        failures.update({"task {:02d}: {}".format(
+            task.step.number, one_line(check.name))
+            for task in grade.tasks for check in task.checks
+            if not check.passed})
     return sorted(failures.items(), key=lambda item: (-item[1], item[0]))[
         :limit]
 
 
-def most_advised(reports: Dict[str, Dict[str, Any]]
+def most_advised(grades: Iterable[Grade]
                  ) -> List[Tuple[advice.Comment, int]]:
     """Return each comment of the advisor given, with how many it concerns.
 
     Counted once per submission, most given first: what to teach next.
     """
     given: Counter = Counter()
-    for data in reports.values():
-        given.update({str(item.get("key")) for item in data.get("advice", [])
-                      if isinstance(item, dict)})
+    for grade in grades:
+        given.update({item.key for item in grade.advice})
     comments = {comment.key: comment for comment in advice.catalogue()}
     return sorted(((comments[key], count) for key, count in given.items()
                    if key in comments),
@@ -215,7 +183,7 @@ def _alike(pairs: Optional[List[Dict[str, Any]]]) -> Dict[str, float]:
     return best
 
 
-def _heatmap(students: List[str], reports: Dict[str, Dict[str, Any]],
+def _heatmap(students: List[str], grades: Dict[str, Grade],
              alike: Dict[str, float], with_similarity: bool) -> List[str]:
     """Return the heatmap table's markup: a row per student."""
     escape = html.escape
@@ -225,15 +193,14 @@ def _heatmap(students: List[str], reports: Dict[str, Dict[str, Any]],
            head, "<th>passed</th>",
            "<th>alike</th>" if with_similarity else "", "</tr></thead><tbody>"]
     for index, name in enumerate(students):
-        data = reports.get(name)
-        tasks = _tasks_of(data)
+        grade = grades.get(name)
+        tasks = _tasks_of(grade)
         cells = []
         for item in STEPS:
-            state = task_state(tasks.get(item.number))
-            css, symbol, legend = STATES[state]
+            css, symbol, legend = STATES[cell_state(tasks.get(item.number))]
             cells.append('<td class="c {}" title="{:02d} {}">{}</td>'.format(
                 css, item.number, legend, symbol))
-        passed = data.get("tasks_passed", 0) if data else 0
+        passed = sum(task.passed for task in grade.tasks) if grade else 0
         score = alike.get(name, 0.0)
         similar = ('<td class="{}">{}</td>'.format(
             "flag" if score else "", _score(score) if score else "")
@@ -244,13 +211,14 @@ def _heatmap(students: List[str], reports: Dict[str, Dict[str, Any]],
             'href="#student-{0}" data-index="{0}">{1}</a></th>{4}'
             '<td>{5}</td>{6}</tr>'.format(
                 index, escape(name), passed, score, "".join(cells),
-                "{}/{}".format(passed, data.get("tasks_total", 0))
-                if data else "not graded", similar))
+                "{}/{}".format(passed, len(grade.tasks))
+                if grade else "not graded", similar))
     out.append("</tbody><tfoot><tr><th class=\"name\">pass rate</th>")
-    graded = [reports[name] for name in students if reports.get(name)]
+    graded = [grades[name] for name in students if name in grades]
     for item in STEPS:
-        passed = sum(1 for data in graded
-                     if _tasks_of(data).get(item.number, {}).get("passed"))
+        passed = sum(1 for grade in graded
+                     if getattr(_tasks_of(grade).get(item.number), "passed",
+                                False))
         out.append('<th class="rate">{}</th>'.format(
             "{:.0%}".format(passed / len(graded)) if graded else "-"))
     out.append("<th></th>{}</tr></tfoot></table>".format(
@@ -311,21 +279,22 @@ def render(roster: str, students: List[str],
     """Return the class report page of a graded roster.
 
     students is every student folder in order; reports holds the report
-    of each graded one (report.to_dict's shape); pairs is what
+    of each graded one (Grade.to_dict's shape); pairs is what
     similarity.compare_folders returned, or None when it did not run.
     """
     escape = html.escape
     alike = _alike(pairs)
     legend = "".join('<span><span class="cell {}">{}</span> {}</span>'.format(
         css, symbol, escape(text)) for css, symbol, text in STATES.values())
-    failed = most_failed(reports)
+    grades = grades_of(reports)
+    failed = most_failed(grades.values())
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
            "<title>Class report: {}</title>".format(escape(roster)),
            "<style>{}</style></head><body>".format(STYLE),
            "<h1>Class report: {}</h1>".format(escape(roster)),
            "<p>{} student folder(s), {} graded.</p>".format(
                len(students), sum(1 for name in students
-                                  if reports.get(name))),
+                                  if name in grades)),
            '<p class="legend">{}</p>'.format(legend),
            '<div class="tools"><label>Filter <input id="filter" '
            'type="search" placeholder="student name"></label> '
@@ -336,7 +305,7 @@ def render(roster: str, students: List[str],
                '<option value="alike">most alike first</option>'
                if pairs is not None else ""),
            '<div id="grid">']
-    out.extend(_heatmap(students, reports, alike, pairs is not None))
+    out.extend(_heatmap(students, grades, alike, pairs is not None))
     out.append("</div>")
     out.append('<section id="report-section"><h2>Report of <span '
                'id="report-title">(click a student)</span></h2>'
@@ -351,13 +320,13 @@ def render(roster: str, students: List[str],
     else:
         out.append("<p>No check failed.</p>")
     out.append("<h2>Advice given most often</h2>")
-    advised = most_advised(reports)
+    advised = most_advised(grades.values())
     if advised:
         out.append('<table class="advice"><tr><th>submissions</th>'
                    "<th>step</th><th>kind</th><th>advice</th></tr>")
         out.extend("<tr><td>{} of {}</td><td>{:02d}</td><td>{}</td>"
                    "<td>{}</td></tr>".format(
-                       count, len(reports), comment.step,
+                       count, len(grades), comment.step,
                        escape(comment.kind), escape(comment.text))
                    for comment, count in advised)
         out.append("</table>")
@@ -366,8 +335,8 @@ def render(roster: str, students: List[str],
     if pairs is not None:
         out.extend(_similarity_section(pairs))
     data = {"students": [
-        {"name": name, "text": report_text(reports[name])
-         if reports.get(name) else "No submission was graded for {}."
+        {"name": name, "text": report.to_text(grades[name])
+         if name in grades else "No submission was graded for {}."
          .format(one_line(name))} for name in students]}
     out.append('<script type="application/json" id="class-data">{}</script>'
                .format(_embedded_json(data)))

@@ -1,79 +1,36 @@
 #!/usr/bin/env python3
 """Reports of a grade: text for people, JSON for gradebooks, JUnit for CI."""
 import json
-from typing import Any, Dict, List, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 from junit_xml import TestCase, TestSuite, to_xml_report_string
 
 from kata.reading import advice
 from kata.reading.text import one_line
-from kata.verdict.model import REFERENCE, Check, Grade, TaskResult
+from kata.verdict.model import (REFERENCE, Check, Grade, TaskResult,
+                                TaskState)
 
 # How many modified paths the text report's banner names.
 BANNER_PATHS = 10
 # How long the reason of a repeated failure is shown, about.
 REASON_WIDTH = 60
+# What the text report says of a task in each state.
+VERDICTS = {
+    TaskState.PASS: "pass",
+    TaskState.BLOCKED: "pass (its own code; not yet with your whole stack)",
+    TaskState.STYLE: "FAIL (works, but style problems)",
+    TaskState.TIMEOUT: "FAIL (timed out)",
+    TaskState.FAIL: "FAIL",
+}
 # The line under a report's first when it was graded on a busy machine.
 UNDER_LOAD = ("Graded while the machine was busy (load {start:.1f}, then "
               "{end:.1f}, on {cores:.0f} cores): the time limits are CPU "
               "time, so the verdicts should not be affected")
 
 
-def to_dict(grade: Grade) -> Dict[str, Any]:
-    """Return the grade as plain data, the shape of the --json report."""
-    return {
-        "submission": one_line(grade.submission),
-        "tasks": [_task_dict(task) for task in grade.tasks],
-        "score": grade.score,
-        "tasks_passed": sum(task.passed for task in grade.tasks),
-        "tasks_passed_integrated": sum(task.integrated_passed
-                                       for task in grade.tasks),
-        "score_integrated": grade.score_integrated,
-        "tasks_total": len(grade.tasks),
-        "checks_passed": sum(check.passed for check in grade.checks),
-        "checks_total": len(grade.checks),
-        "isolation": grade.isolation,
-        "specs_modified": grade.specs_modified,
-        "tampering": [one_line(path) for path in sorted(grade.tampering)],
-        "extra_modules": [one_line(name) for name in grade.extra_modules],
-        "advice": [{"key": item.key, "kind": item.kind, "step": item.step,
-                    "text": one_line(item.text),
-                    "where": one_line(item.where)}
-                   for item in grade.advice],
-        **({"graded_under_load": grade.load} if grade.graded_under_load
-           else {}),
-    }
-
-
-def _task_dict(task: TaskResult) -> Dict[str, Any]:
-    """Return one task's part of the JSON report."""
-    return {
-        "task": task.step.number,
-        "title": task.step.title,
-        "readme": task.step.readme_ref,
-        "points": task.step.points,
-        "passed": task.passed,
-        "works": task.kind_passed("files") and task.kind_passed("spec"),
-        "style_ok": task.kind_passed("style"),
-        "timed_out": task.timed_out,
-        "integrated_passed": task.integrated_passed,
-        "blocked_by": task.blocked_by,
-        "note": one_line(task.note),
-        "checks": _checks(task.checks),
-        "integrated_checks": _checks(task.integrated_checks),
-    }
-
-
-def _checks(checks: List[Check]) -> List[Dict[str, Any]]:
-    """Return checks as plain data."""
-    return [{"name": one_line(check.name), "kind": check.kind,
-             "passed": check.passed, "message": one_line(check.message)}
-            for check in checks]
-
-
 def to_json(grade: Grade) -> str:
     """Return the JSON report."""
-    return json.dumps(to_dict(grade), indent=2, ensure_ascii=True)
+    return json.dumps(grade.to_dict(), indent=2, ensure_ascii=True)
 
 
 def to_junit(grade: Grade) -> str:
@@ -95,15 +52,7 @@ def to_junit(grade: Grade) -> str:
 
 def _verdict(task: TaskResult) -> str:
     """Return a phrase that tells "broken" from "works, but badly styled"."""
-    if task.passed and not task.integrated_passed:
-        return "pass (its own code; not yet with your whole stack)"
-    if task.passed:
-        return "pass"
-    if task.works:
-        return "FAIL (works, but style problems)"
-    if task.timed_out:
-        return "FAIL (timed out)"
-    return "FAIL"
+    return VERDICTS[task.state]
 
 
 def shown_counts(task: TaskResult) -> Tuple[int, int]:
@@ -205,7 +154,8 @@ def to_text(grade: Grade, show_output: bool = False) -> str:
         lines.append("Also graded: {} (imported by the exercise files)"
                      .format(", ".join(one_line(name)
                                        for name in grade.extra_modules)))
-    width = max(len(task.step.title) for task in grade.tasks) + 3
+    width = max((len(task.step.title) for task in grade.tasks),
+                default=0) + 3
     for task in grade.tasks:
         passed, total = shown_counts(task)
         lines.append("{:>3}  {}  {:>3}/{:<3} {}".format(

@@ -19,6 +19,7 @@ from kata.grading import grader
 from kata.reading.started import started
 from kata.reports import report
 from kata.verdict import model
+from kata.verdict.model import TaskState
 
 DONE, FAILING, NOT_STARTED = "done", "failing", "not started"
 
@@ -31,19 +32,21 @@ class StepStatus:
     state: str
     checks_passed: int
     checks: int
-    note: str = ""
+    # Its own code passes among the reference; the whole stack not yet.
+    blocked: bool = False
 
 
 def _status(task: model.TaskResult, started: bool) -> StepStatus:
     """Return the status of one graded task; started: its code is there."""
     passed, total = report.shown_counts(task)
-    if task.passed:
+    if task.state.done:
         state = DONE
     elif started:
         state = FAILING
     else:
         state = NOT_STARTED
-    return StepStatus(task.step, state, passed, total, task.note)
+    return StepStatus(task.step, state, passed, total,
+                      task.state is TaskState.BLOCKED)
 
 
 def step_statuses(folder: Path, isolate: bool = True) -> List[StepStatus]:
@@ -68,7 +71,7 @@ def status_lines(statuses: List[StepStatus]) -> List[str]:
         line = "{:02d}  {}  {}  {}".format(
             status.step.number, status.step.title.ljust(width, "."), counts,
             status.state)
-        if status.state == DONE and status.note:
+        if status.blocked:
             line += " (its own code; not yet with your whole stack)"
         lines.append(line)
     done = sum(status.state == DONE for status in statuses)
