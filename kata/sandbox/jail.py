@@ -409,7 +409,7 @@ class Jail:
         if not self.isolated:
             # End the zygote's descendants (it adopts its tests' orphans)
             # while it lives.
-            left = _kill_descendants(self.process.pid)
+            left = processes.kill_descendants(self.process.pid)
         try:
             self.control.close()
         except OSError:
@@ -419,34 +419,11 @@ class Jail:
                 self.process.wait(timeout=UNCONFINED_EXIT_SECONDS)
             except subprocess.TimeoutExpired:
                 pass
-        for sender in (lambda: os.killpg(self.process.pid, signal.SIGKILL),
-                       self.process.kill):
-            try:
-                sender()
-            except OSError:
-                pass
+        processes.kill_group(self.process.pid)
         self.process.wait()
         processes.reap_killed(left)
         if self._cgroups is not None:
             self._cgroups.remove()
-
-
-def _kill_descendants(pid: int) -> List[int]:
-    """Kill every process below pid (the zygote adopts its tests' orphans).
-
-    Return their process numbers.
-    """
-    import psutil
-    try:
-        victims = psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        return []
-    for victim in victims:
-        try:
-            victim.kill()
-        except psutil.Error:
-            pass
-    return [victim.pid for victim in victims]
 
 
 def _interpreter() -> str:

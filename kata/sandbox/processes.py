@@ -13,7 +13,7 @@ import signal
 import sys
 import time
 from dataclasses import dataclass
-from typing import Callable, Collection, Optional, Sequence
+from typing import Callable, Collection, List, Optional, Sequence
 
 import psutil
 
@@ -141,16 +141,38 @@ def reap_orphans(keep: Collection[int]) -> None:
 
 def kill_tree(pid: int) -> None:
     """Kill pid and every process descended from it or in its group."""
-    try:
-        victims = psutil.Process(pid).children(recursive=True)
-    except psutil.Error:
-        victims = []
+    victims = _descendants(pid)
+    kill_group(pid)
+    _kill(victims)
+
+
+def kill_descendants(pid: int) -> List[int]:
+    """Kill every process below pid; return their process numbers."""
+    victims = _descendants(pid)
+    _kill(victims)
+    return [victim.pid for victim in victims]
+
+
+def kill_group(pid: int) -> None:
+    """Kill pid's process group, and pid itself if it leads none."""
     for sender in (lambda: os.killpg(pid, signal.SIGKILL),
                    lambda: os.kill(pid, signal.SIGKILL)):
         try:
             sender()
         except OSError:
             pass
+
+
+def _descendants(pid: int) -> List[psutil.Process]:
+    """Return every process below pid, found before any is killed."""
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _kill(victims: Sequence[psutil.Process]) -> None:
+    """Kill each of the given processes that is still there."""
     for victim in victims:
         try:
             victim.kill()
