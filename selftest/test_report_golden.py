@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Golden files of the report formats: JSON and JUnit of two small grades.
+"""Golden files of the report formats: text, JSON, JUnit of two grades.
 
 Step 0 is graded, with the real command line, on solution/ and on the
 solution with a wrong table name. The reports, once their volatile fields
@@ -30,6 +30,8 @@ from kata.catalogue.steps import REPO_ROOT, SOLUTION_DIR
 GOLDEN = Path(__file__).resolve().parent / "fixtures" / "golden"
 UPDATE = os.environ.get("KATA_UPDATE_GOLDEN") == "1"
 VOLATILE_ATTRIBUTES = ("time", "timestamp", "hostname")
+MACHINE_LINES = ("WARNING: the grading tree was modified",
+                 "Graded while the machine was busy")
 WRONG_TABLE = overlays.Overlay("wrong-table", "the table is named user", (
     overlays.Edit("user.py", '__tablename__ = "users"',
                   '__tablename__ = "user"'),))
@@ -64,6 +66,17 @@ def normalise_json(text: str, folder: Path) -> str:
     return json.dumps(data, indent=2) + "\n"
 
 
+def normalise_text(text: str, folder: Path) -> str:
+    """Return the text report without the lines about this machine's state.
+
+    Those say whether the tree was modified (checked by test_intake.py)
+    and whether the machine was busy.
+    """
+    lines = [line for line in text.replace(str(folder), "<submission>")
+             .split("\n") if not line.startswith(MACHINE_LINES)]
+    return "\n".join(lines)
+
+
 def normalise_junit(text: str, folder: Path) -> str:
     """Return the JUnit report without times, with the folder replaced."""
     root = ElementTree.fromstring(text)
@@ -81,7 +94,7 @@ def normalise_junit(text: str, folder: Path) -> str:
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory,
             ) -> Dict[str, Dict[str, Any]]:
-    """Grade every case once, through cli.main, into JSON and JUnit."""
+    """Grade every case once, through cli.main, into every format."""
     made = {}
     for name, (overlay, _) in CASES.items():
         root = tmp_path_factory.mktemp(name)
@@ -92,8 +105,11 @@ def reports(tmp_path_factory: pytest.TempPathFactory,
         with contextlib.redirect_stdout(stdout):
             code = cli.main([str(folder), "--step", "0", "--json",
                              "--junit", str(junit)])
+        text = io.StringIO()
+        with contextlib.redirect_stdout(text):
+            cli.main([str(folder), "--step", "0"])
         made[name] = {"code": code, "folder": folder,
-                      "json": stdout.getvalue(),
+                      "json": stdout.getvalue(), "text": text.getvalue(),
                       "junit": junit.read_text()}
     return made
 
@@ -129,6 +145,15 @@ def test_json_matches_golden(reports: Dict[str, Dict[str, Any]],
     made = reports[name]
     compare(normalise_json(made["json"], made["folder"]),
             GOLDEN / (name + ".json"))
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_text_matches_golden(reports: Dict[str, Dict[str, Any]],
+                             name: str) -> None:
+    """The text report, what a student reads, equals its golden file."""
+    made = reports[name]
+    compare(normalise_text(made["text"], made["folder"]),
+            GOLDEN / (name + ".txt"))
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
