@@ -6,11 +6,13 @@ from typing import List
 import pytest
 
 from kata.catalogue.steps import REPO_ROOT
-from kata.style import rules
+from kata.style.checking import check_file
+from kata.style.kinds import FileKind
+from kata.style.registry import rules_for
 
 # The student's rules that make sense for any Python file, those of a
 # helper module (G1-G6); G7, G8 and G10 are about the exercise's modules.
-RULES = [rule.id for rule in rules.rules_for(rules.FileKind.HELPER)]
+RULES = [rule.id for rule in rules_for(FileKind.HELPER)]
 FOLDERS = ("kata", "tests", "selftest", "bench", "solution")
 OWN_FILES: List[Path] = [
     path for folder in FOLDERS
@@ -23,6 +25,6 @@ IDS = [str(path.relative_to(REPO_ROOT)) for path in OWN_FILES]
 def test_own_python_follows_the_style_rules(path: Path) -> None:
     """Shebang, newline, mode, pycodestyle, docstrings and annotations."""
     problems = [problem.message
-                for problem in rules.check_file(path.parent, path.name)
+                for problem in check_file(path.parent, path.name)
                 if problem.rule in RULES]
     assert not problems, "\n".join(problems)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Tests of kata/style/rules.py, the style rules G1-G10 of TASKS.md.
+"""Tests of kata/style/, the style rules G1-G10 of TASKS.md.
 
 Every rule has a passing and a failing fixture folder under
 selftest/fixtures/style/; the remaining tests write small files of their own
@@ -13,10 +13,16 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from kata.catalogue.steps import SOLUTION_DIR, STARTER_DIR, SUBMISSION_FILES
-from kata.style import rules
+from kata.catalogue.steps import (REPO_ROOT, SOLUTION_DIR, STARTER_DIR,
+                                  SUBMISSION_FILES)
+from kata.style.checking import (MAX_PROBLEMS_PER_RULE, StyleProblem,
+                                 check_file, check_readme)
+from kata.style.kinds import PYTHON, FileKind, kind_of
+from kata.style.registry import REGISTRY, RULES, Rule, register, rules_for
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "style"
+# The checker's own modules, which must pass every rule they check.
+STYLE_MODULES = sorted((REPO_ROOT / "kata" / "style").glob("*.py"))
 HEADER = '#!/usr/bin/env python3\n"""A small module written by a test."""\n'
 
 # case folder, file name, the (rule, line) of every problem expected.
@@ -75,7 +81,7 @@ def write(folder: Path, name: str, text: str, mode: int = 0o755) -> Path:
     return path
 
 
-def found(problems: List[rules.StyleProblem],
+def found(problems: List[StyleProblem],
           rule: str = "") -> List[Tuple[str, int]]:
     """Return the sorted (rule, line) pairs, of one rule if one is given."""
     return sorted((problem.rule, problem.line) for problem in problems
@@ -83,10 +89,10 @@ def found(problems: List[rules.StyleProblem],
 
 
 def check_source(tmp_path: Path, body: str, name: str = "user.py",
-                 min_doc_words: int = 2) -> List[rules.StyleProblem]:
+                 min_doc_words: int = 2) -> List[StyleProblem]:
     """Check a module made of HEADER and body, saved under name."""
     write(tmp_path, name, HEADER + body)
-    return rules.check_file(tmp_path, name, min_doc_words)
+    return check_file(tmp_path, name, min_doc_words)
 
 
 @pytest.mark.parametrize("case, name, expected", FIXTURE_CASES,
@@ -96,7 +102,7 @@ def test_fixture(tmp_path: Path, case: str, name: str,
                  expected: List[Tuple[str, int]]) -> None:
     """Each fixture gives exactly the problems its rule expects."""
     folder = copy_case(case, tmp_path)
-    problems = rules.check_file(folder, name)
+    problems = check_file(folder, name)
     assert found(problems) == sorted(expected), "\n".join(
         problem.message for problem in problems)
 
@@ -104,7 +110,7 @@ def test_fixture(tmp_path: Path, case: str, name: str,
 def test_every_rule_has_a_passing_and_a_failing_fixture() -> None:
     """The fixture table covers both verdicts of every rule."""
     cases = {case for case, _, _ in FIXTURE_CASES} | {"G9-fail"}
-    for rule in rules.RULES:
+    for rule in RULES:
         assert "{}-pass".format(rule) in cases, rule
         assert "{}-fail".format(rule) in cases, rule
         assert (FIXTURES / "{}-fail".format(rule)).is_dir(), rule
@@ -120,9 +126,9 @@ def test_messages_name_file_line_and_rule(tmp_path: Path) -> None:
     for case, name, _ in FIXTURE_CASES:
         folder = copy_case(case, tmp_path) if not (tmp_path / case).exists() \
             else tmp_path / case
-        for problem in rules.check_file(folder, name):
+        for problem in check_file(folder, name):
             assert problem.file == name
-            assert problem.rule in rules.RULES
+            assert problem.rule in RULES
             where = name if problem.line == 0 else "{}:{}".format(
                 name, problem.line)
             whole_file += problem.line == 0
@@ -145,14 +151,14 @@ def test_message_example_of_the_api(tmp_path: Path) -> None:
 
 def test_rules_describe_g1_to_g10() -> None:
     """RULES has one one-line description per rule, G1 to G10 in order."""
-    assert list(rules.RULES) == ["G{}".format(n) for n in range(1, 11)]
-    for description in rules.RULES.values():
+    assert list(RULES) == ["G{}".format(n) for n in range(1, 11)]
+    for description in RULES.values():
         assert description and "\n" not in description
 
 
 def test_problems_are_frozen() -> None:
     """A StyleProblem cannot be changed once made."""
-    problem = rules.StyleProblem("G3", "db.py", 0, "db.py: x (G3)")
+    problem = StyleProblem("G3", "db.py", 0, "db.py: x (G3)")
     with pytest.raises(AttributeError):
         problem.line = 2  # type: ignore
 
@@ -168,31 +174,32 @@ def test_reference_files_are_clean(folder: Path, tmp_path: Path) -> None:
             shutil.copy2(str(folder / name), str(copy / name))
     for where in (folder, copy):
         for name in SUBMISSION_FILES:
-            problems = rules.check_file(where, name)
+            problems = check_file(where, name)
             assert problems == [], [problem.message for problem in problems]
-        assert rules.check_readme(where) == []
+        assert check_readme(where) == []
 
 
-@pytest.mark.parametrize("path", [Path(rules.__file__), Path(__file__)],
-                         ids=["rules.py", "test_style.py"])
+@pytest.mark.parametrize("path", STYLE_MODULES + [Path(__file__)],
+                         ids=[path.name for path in STYLE_MODULES] +
+                         ["test_style.py"])
 def test_the_checker_follows_its_own_rules(path: Path) -> None:
-    """kata/style/rules.py and this test file pass the rules they check."""
-    problems = rules.check_file(path.parent, path.name)
+    """kata/style/'s modules and this test file pass the rules they check."""
+    problems = check_file(path.parent, path.name)
     assert problems == [], [problem.message for problem in problems]
 
 
 def test_missing_file_gives_no_problem(tmp_path: Path) -> None:
     """The caller reports missing files, so check_file says nothing."""
-    assert rules.check_file(tmp_path, "auth.py") == []
-    assert rules.check_file(tmp_path, "README.md") == []
-    assert rules.check_file(tmp_path / "nowhere", "auth.py") == []
+    assert check_file(tmp_path, "auth.py") == []
+    assert check_file(tmp_path, "README.md") == []
+    assert check_file(tmp_path / "nowhere", "auth.py") == []
 
 
 def test_checks_print_nothing(tmp_path: Path,
                               capsys: pytest.CaptureFixture) -> None:
     """pycodestyle runs quietly: problems are returned, not printed."""
     folder = copy_case("G4-fail", tmp_path)
-    assert rules.check_file(folder, "user.py")
+    assert check_file(folder, "user.py")
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
 
@@ -205,8 +212,7 @@ def test_project_config_cannot_weaken_pycodestyle(
         write(folder, config, "[pycodestyle]\nignore = E225,E501\n"
               "max-line-length = 200\n", 0o644)
     monkeypatch.chdir(folder)
-    assert found(rules.check_file(folder, "user.py")) == [("G4", 5),
-                                                          ("G4", 10)]
+    assert found(check_file(folder, "user.py")) == [("G4", 5), ("G4", 10)]
 
 
 def test_pycodestyle_default_ignores_apply(tmp_path: Path) -> None:
@@ -218,7 +224,7 @@ def test_pycodestyle_default_ignores_apply(tmp_path: Path) -> None:
 def test_many_problems_are_capped(tmp_path: Path) -> None:
     """A file with hundreds of problems gives a bounded, summed-up list."""
     problems = check_source(tmp_path, "x=1\n" * 200)
-    assert len(problems) == rules.MAX_PROBLEMS_PER_RULE + 1
+    assert len(problems) == MAX_PROBLEMS_PER_RULE + 1
     assert "and 150 more" in problems[-1].message
 
 
@@ -232,27 +238,26 @@ def test_shebang_variants(tmp_path: Path) -> None:
                        ("space.py", b"#! /usr/bin/env python3\n" +
                         HEADER.encode("utf-8").split(b"\n", 1)[1])):
         write(tmp_path, name, data)
-        assert found(rules.check_file(tmp_path, name), "G1") == [("G1", 1)]
-    assert "CRLF" in rules.check_file(tmp_path, "crlf.py")[0].message
+        assert found(check_file(tmp_path, name), "G1") == [("G1", 1)]
+    assert "CRLF" in check_file(tmp_path, "crlf.py")[0].message
 
 
 def test_empty_python_file(tmp_path: Path) -> None:
     """An empty file lacks its shebang and its module docstring."""
     write(tmp_path, "main.py", "")
-    assert found(rules.check_file(tmp_path, "main.py")) == [("G1", 1),
-                                                            ("G5", 0)]
+    assert found(check_file(tmp_path, "main.py")) == [("G1", 1), ("G5", 0)]
 
 
 def test_binary_file_is_a_problem(tmp_path: Path) -> None:
     """A NUL byte makes a binary file: one problem at its line."""
     write(tmp_path, "db.py", HEADER.encode("utf-8") + b"x = 1\x00\n")
-    assert found(rules.check_file(tmp_path, "db.py")) == [("G10", 3)]
+    assert found(check_file(tmp_path, "db.py")) == [("G10", 3)]
 
 
 def test_not_utf8_is_a_problem(tmp_path: Path) -> None:
     """A byte that is not UTF-8 is reported at its line, without raising."""
     write(tmp_path, "db.py", HEADER.encode("utf-8") + b"# caf\xe9\n")
-    problems = rules.check_file(tmp_path, "db.py")
+    problems = check_file(tmp_path, "db.py")
     assert found(problems) == [("G10", 3)]
     assert "UTF-8" in problems[0].message
 
@@ -261,13 +266,13 @@ def test_unknown_coding_is_a_problem(tmp_path: Path) -> None:
     """A coding declaration Python does not know stops it reading the file."""
     write(tmp_path, "db.py", "#!/usr/bin/env python3\n# coding: nowhere\n"
           '"""A module with a strange coding line."""\n')
-    assert found(rules.check_file(tmp_path, "db.py")) == [("G10", 0)]
+    assert found(check_file(tmp_path, "db.py")) == [("G10", 0)]
 
 
 def test_huge_file_is_reported_not_checked(tmp_path: Path) -> None:
     """A file far bigger than any of the exercise gives one quick problem."""
     write(tmp_path, "app.py", HEADER + "x = 1 + " * 40000 + "1\n")
-    problems = rules.check_file(tmp_path, "app.py")
+    problems = check_file(tmp_path, "app.py")
     assert found(problems) == [("G4", 0)]
     assert "larger than" in problems[0].message
 
@@ -279,7 +284,7 @@ def test_files_that_are_not_regular(tmp_path: Path) -> None:
     os.mkfifo(str(tmp_path / "db.py"))
     (tmp_path / "auth.py").symlink_to("/dev/zero")
     for name in ("user.py", "db.py", "auth.py"):
-        assert found(rules.check_file(tmp_path, name)) == [("G10", 0)]
+        assert found(check_file(tmp_path, name)) == [("G10", 0)]
 
 
 def test_unparsable_file_skips_the_tree_rules(tmp_path: Path) -> None:
@@ -422,7 +427,7 @@ def test_private_members_by_file(tmp_path: Path) -> None:
     """_session and _engine belong to DB in db.py, _db to Auth in auth.py."""
     db_source = (FIXTURES / "G8-pass" / "db.py").read_text()
     write(tmp_path, "user.py", db_source)
-    assert found(rules.check_file(tmp_path, "user.py")) == [
+    assert found(check_file(tmp_path, "user.py")) == [
         ("G8", 10), ("G8", 11), ("G8", 15)]
     problems = check_source(tmp_path, '''
 
@@ -468,14 +473,14 @@ def test_sqlalchemy_13_names(tmp_path: Path, body: str,
 def test_readme_presence(tmp_path: Path) -> None:
     """check_readme wants README.md itself, and names a misnamed one."""
     folder = copy_case("G9-fail", tmp_path)
-    problems = rules.check_readme(folder)
+    problems = check_readme(folder)
     assert found(problems) == [("G9", 0)]
     assert "Readme.md" in problems[0].message
-    assert rules.check_file(folder, "README.md") == []
-    assert rules.check_readme(copy_case("G9-pass", tmp_path)) == []
+    assert check_file(folder, "README.md") == []
+    assert check_readme(copy_case("G9-pass", tmp_path)) == []
     (tmp_path / "README.md").mkdir()
-    assert found(rules.check_readme(tmp_path)) == [("G9", 0)]
-    assert rules.check_file(tmp_path, "README.md") == []
+    assert found(check_readme(tmp_path)) == [("G9", 0)]
+    assert check_file(tmp_path, "README.md") == []
 
 
 @pytest.mark.parametrize("data, g9, g2", [
@@ -494,8 +499,8 @@ def test_readme_content(tmp_path: Path, data: bytes,
     problem is reported twice.
     """
     write(tmp_path, "README.md", data, 0o644)
-    assert found(rules.check_readme(tmp_path)) == g9
-    assert found(rules.check_file(tmp_path, "README.md")) == g2
+    assert found(check_readme(tmp_path)) == g9
+    assert found(check_file(tmp_path, "README.md")) == g2
 
 
 def test_mode_bits_survive_copy2(tmp_path: Path) -> None:
@@ -505,10 +510,10 @@ def test_mode_bits_survive_copy2(tmp_path: Path) -> None:
     copy = tmp_path / "copy"
     copy.mkdir()
     shutil.copy2(str(source), str(copy / "user.py"))
-    assert found(rules.check_file(copy, "user.py")) == [("G3", 0)]
+    assert found(check_file(copy, "user.py")) == [("G3", 0)]
     os.chmod(str(source), stat.S_IRWXU)
     shutil.copy2(str(source), str(copy / "user.py"))
-    assert rules.check_file(copy, "user.py") == []
+    assert check_file(copy, "user.py") == []
 
 
 def test_rule_of_each_fixture_folder() -> None:
@@ -524,32 +529,31 @@ def test_rule_of_each_fixture_folder() -> None:
 
 def test_registry_declares_which_files_each_rule_judges() -> None:
     """G7 judges app.py only, G9 the README, helpers get G1-G6, ..."""
-    def ids(kind: rules.FileKind) -> List[str]:
+    def ids(kind: FileKind) -> List[str]:
         """Return the ids of the rules of a kind of file."""
-        return [rule.id for rule in rules.rules_for(kind)]
+        return [rule.id for rule in rules_for(kind)]
 
     python = ["G1", "G2", "G3", "G4", "G5", "G6"]
-    assert ids(rules.FileKind.APP) == python + ["G7", "G8", "G10"]
-    assert ids(rules.FileKind.MODULE) == python + ["G8", "G10"]
-    assert ids(rules.FileKind.HELPER) == python
-    assert ids(rules.FileKind.README) == ["G9"]
-    assert ids(rules.FileKind.TEXT) == ["G2"]
-    assert rules.RULES == {rule.id: rule.title
-                           for rule in rules.REGISTRY.values()}
-    assert rules.REGISTRY["G4"].reference == "steps/STYLE.md#g4"
-    assert [rules.kind_of(name) for name in (
+    assert ids(FileKind.APP) == python + ["G7", "G8", "G10"]
+    assert ids(FileKind.MODULE) == python + ["G8", "G10"]
+    assert ids(FileKind.HELPER) == python
+    assert ids(FileKind.README) == ["G9"]
+    assert ids(FileKind.TEXT) == ["G2"]
+    assert RULES == {rule.id: rule.title for rule in REGISTRY.values()}
+    assert REGISTRY["G4"].reference == "steps/STYLE.md#g4"
+    assert [kind_of(name) for name in (
         "app.py", "user.py", "README.md", "notes.txt")] == [
-        rules.FileKind.APP, rules.FileKind.MODULE, rules.FileKind.README,
-        rules.FileKind.TEXT]
-    assert rules.kind_of("wrappers.py", helper=True) is rules.FileKind.HELPER
+        FileKind.APP, FileKind.MODULE, FileKind.README,
+        FileKind.TEXT]
+    assert kind_of("wrappers.py", helper=True) is FileKind.HELPER
 
 
 def test_a_rule_is_declared_once() -> None:
     """Declaring an id again is refused; the registry keeps the first."""
-    first = rules.REGISTRY["G1"]
+    first = REGISTRY["G1"]
     with pytest.raises(ValueError, match="G1 is declared twice"):
-        rules.rule("G1", "again", rules.PYTHON)(lambda source: [])
-    assert rules.REGISTRY["G1"] is first
+        register(Rule("G1", "again", PYTHON, lambda source: []))
+    assert REGISTRY["G1"] is first
 
 
 def test_a_helper_module_gets_only_its_rules(tmp_path: Path) -> None:
@@ -559,8 +563,7 @@ def test_a_helper_module_gets_only_its_rules(tmp_path: Path) -> None:
             '    return db._session\n')
     assert found(check_source(tmp_path, body, name="wrappers.py")) == [
         ("G8", 7)]
-    assert rules.check_file(tmp_path, "wrappers.py",
-                            kind=rules.FileKind.HELPER) == []
+    assert check_file(tmp_path, "wrappers.py", kind=FileKind.HELPER) == []
     (tmp_path / "wrappers.py").chmod(0o644)
-    assert found(rules.check_file(tmp_path, "wrappers.py",
-                                  kind=rules.FileKind.HELPER)) == [("G3", 0)]
+    assert found(check_file(tmp_path, "wrappers.py",
+                            kind=FileKind.HELPER)) == [("G3", 0)]

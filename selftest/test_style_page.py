@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """steps/STYLE.md explains every registered rule, with examples that hold.
 
-Each rule of kata/style/rules.py's registry has a section ``## G<n>`` (the
+Each rule of kata/style/registry.py has a section ``## G<n>`` (the
 anchor its failure messages name) with a passing and a failing example. The
 examples are run through the registry: a passing one breaks no rule at
 all, a failing one breaks the rule of its section. A fenced example says
@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Dict, List, Tuple
 
 from kata.catalogue.steps import REPO_ROOT
-from kata.style import rules
+from kata.style.checking import StyleProblem, check_file, check_readme
+from kata.style.kinds import README
+from kata.style.registry import REGISTRY, STYLE_PAGE
 from kata.verdict import checks
 
-PAGE = REPO_ROOT / rules.STYLE_PAGE
+PAGE = REPO_ROOT / STYLE_PAGE
 SECTION = re.compile(r"^## (G\d+)\n(.*?)(?=^## |\Z)", re.M | re.S)
 EXAMPLE = re.compile(r"^(Passing|Failing) example.*?:\n\n"
                      r"```\w+ ([^\n]*)\n(.*?)^```$", re.M | re.S)
@@ -44,7 +46,7 @@ def examples(body: str) -> Dict[str, Tuple[Dict[str, str], str]]:
 
 
 def problems_of(attributes: Dict[str, str], content: str,
-                folder: Path) -> List[rules.StyleProblem]:
+                folder: Path) -> List[StyleProblem]:
     """Write an example to folder as its attributes say; return problems."""
     name = attributes["file"]
     if "no-final-newline" in attributes:
@@ -55,20 +57,20 @@ def problems_of(attributes: Dict[str, str], content: str,
     path = folder / name
     path.write_text(content, encoding="utf-8")
     os.chmod(str(path), int(attributes.get("mode", "755"), 8))
-    if name == rules.README:
-        return rules.check_readme(folder)
-    return rules.check_file(folder, name)
+    if name == README:
+        return check_readme(folder)
+    return check_file(folder, name)
 
 
 def page_problems(text: str, scratch: Path) -> List[str]:
     """Return what is wrong with a style page's text, one line each."""
     wrong = []
     found = sections(text)
-    if list(found) != list(rules.REGISTRY):
+    if list(found) != list(REGISTRY):
         wrong.append("the sections are {}, the rules {}".format(
-            list(found), list(rules.REGISTRY)))
+            list(found), list(REGISTRY)))
     for rule_id, body in found.items():
-        rule = rules.REGISTRY.get(rule_id)
+        rule = REGISTRY.get(rule_id)
         if rule is None:
             continue
         pair = examples(body)
@@ -119,9 +121,9 @@ def test_failures_name_the_section_of_their_rule(tmp_path: Path) -> None:
     (tmp_path / "user.py").write_text("x = 1\n")
     os.chmod(str(tmp_path / "user.py"), 0o644)
     anchors = set(re.findall(r"^## (G\d+)$", PAGE.read_text(), re.M))
-    problems = rules.check_file(tmp_path, "user.py")
+    problems = check_file(tmp_path, "user.py")
     for rule_id in sorted({problem.rule for problem in problems}):
-        rule = rules.REGISTRY[rule_id]
+        rule = REGISTRY[rule_id]
         check = checks.rule_check("user.py", rule, [
             problem for problem in problems if problem.rule == rule_id])
         assert not check.passed
@@ -129,7 +131,7 @@ def test_failures_name_the_section_of_their_rule(tmp_path: Path) -> None:
             "; see steps/STYLE.md#{}".format(rule_id.lower()))
         assert rule.reference.split("#")[1].upper() in anchors
     assert {"G1", "G3", "G5"} <= {problem.rule for problem in problems}
-    passing = checks.rule_check("user.py", rules.REGISTRY["G2"], [])
+    passing = checks.rule_check("user.py", REGISTRY["G2"], [])
     assert passing.passed and passing.message == ""
 
 

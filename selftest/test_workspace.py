@@ -12,7 +12,7 @@ from helpers import failures, run_specs, spec_passed
 from kata import cli
 from kata.catalogue.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, step
 from kata.student import watch, workspace
-from kata.style import rules
+from kata.style.checking import check_file
 
 
 def test_init_creates_the_starter_workspace(tmp_path: Path) -> None:
@@ -22,7 +22,7 @@ def test_init_creates_the_starter_workspace(tmp_path: Path) -> None:
     assert sorted(path.name for path in folder.iterdir()) == [
         "README.md", "auth.py", "db.py"]
     for name in ("auth.py", "db.py"):
-        assert rules.check_file(folder, name) == []
+        assert check_file(folder, name) == []
 
 
 def test_init_never_overwrites_work_without_force(tmp_path: Path) -> None:
@@ -44,7 +44,7 @@ def test_workspace_at_a_step_passes_the_one_before_and_fails_it(
     workspace.init(folder, number)
     for name in SUBMISSION_FILES:
         if (folder / name).is_file() and name.endswith(".py"):
-            assert rules.check_file(folder, name) == [], name
+            assert check_file(folder, name) == [], name
     results = run_specs([step(number - 1), step(number)], folder)
     assert spec_passed(results[number - 1]), failures(results[number - 1])
     assert results[number].completed, failures(results[number])

@@ -21,7 +21,7 @@ from kata.reading.advice import advise
 from kata.reading.started import started
 from kata.reading.text import printable
 from kata.sandbox import jail
-from kata.style import rules
+from kata.style.checking import StyleProblem
 from kata.verdict import checks, intake
 from kata.verdict.model import Check, Grade, TaskResult
 
@@ -104,7 +104,7 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             found.update(earlier)
         # Style is checked by this process while the spec runs use the
         # cores: one submission's worth each time a run ends.
-        problems: List[Optional[Dict[str, List[rules.StyleProblem]]]] = [
+        problems: List[Optional[Dict[str, List[StyleProblem]]]] = [
             None] * len(copies)
 
         def check_style() -> None:
@@ -285,7 +285,7 @@ def expected_cost(step: Step) -> int:
 
 
 def _task(step: Step, copy: Path, too_large: Mapping[str, str],
-          problems: Dict[str, List[rules.StyleProblem]],
+          problems: Dict[str, List[StyleProblem]],
           result: Optional[specrun.SpecResult],
           own: Optional[specrun.SpecResult] = None,
           variant: Union[Path, str, None] = None) -> TaskResult:

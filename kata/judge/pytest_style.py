@@ -4,8 +4,8 @@
 ``pytest tests/test_00_user_model.py`` runs the spec's tests and, beside
 them, the checks the checker makes without running code: an item per file
 check (``files[user.py is present]``) and per style rule of each file of
-the step (``style[user.py G4]``, the rules the registry of kata/style/rules.py
-declares for the file). They come from kata/grading/grader.py's own functions,
+the step (``style[user.py G4]``, the rules kata/style/registry.py declares
+for the file). They come from kata/grading/grader.py's own functions,
 on a copy of the submission made as the checker makes it, so that a plain
 pytest run and ``./checker.sh --step N`` agree on every check and every
 message. The submission folder is only read.

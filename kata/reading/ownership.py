@@ -38,8 +38,9 @@ from kata.catalogue.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES, Step
 from kata.reading.routes import view_routes
 from kata.reading.splice import MODULE, owned
 
-# A file larger than this is one that kata/style/rules.py does not check line
-# by line (its one problem is about the whole file): it is not outlined.
+# A file larger than this is one that the style rules do not check line by
+# line (kata/style/sources.py's MAX_SOURCE_BYTES: its one problem is about
+# the whole file): it is not outlined.
 MAX_OUTLINED_BYTES = 100 * 1024
 _DEFINITIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 _FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef)

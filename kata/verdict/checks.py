@@ -9,7 +9,9 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from kata.catalogue.steps import SUBMISSION_FILES, Step
 from kata.reading import ownership
-from kata.style import rules
+from kata.style.checking import StyleProblem, check_file, check_readme
+from kata.style.kinds import README, FileKind, kind_of
+from kata.style.registry import Rule, rules_for
 from kata.verdict.intake import imported_extra_modules
 from kata.verdict.model import Check
 
@@ -44,29 +46,28 @@ def file_checks(step: Step, copy: Path,
 
 
 def style_checks(step: Step, copy: Path,
-                 problems: Dict[str, List[rules.StyleProblem]],
+                 problems: Dict[str, List[StyleProblem]],
                  ) -> List[Check]:
     """Return a check per rule per file of the step (see style_verdicts)."""
     return [check for _, _, check in style_verdicts(step, copy, problems)]
 
 
 def style_verdicts(step: Step, copy: Path,
-                   problems: Dict[str, List[rules.StyleProblem]],
-                   ) -> List[Tuple[str, rules.Rule, Check]]:
+                   problems: Dict[str, List[StyleProblem]],
+                   ) -> List[Tuple[str, Rule, Check]]:
     """Return (file, rule, check) for each rule of each file of the step.
 
-    The rules of a file are those the registry of kata/style/rules.py declares
-    for its kind; a Python file the copy lacks has none (file_checks
-    reports it). The modules of the folder that the step's files import
-    (those of problems, see style_problems) are checked too, as helpers.
-    A check only counts the problems charged to the step (see
-    charge_problems): every step of a file keeps its checks, but a problem
-    fails one step.
+    The rules of a file are those kata/style/registry.py declares for its
+    kind; a Python file the copy lacks has none (file_checks reports it).
+    The modules of the folder that the step's files import (those of
+    problems, see style_problems) are checked too, as helpers. A check only
+    counts the problems charged to the step (see charge_problems): every
+    step of a file keeps its checks, but a problem fails one step.
     """
-    files = [(name, rules.kind_of(name)) for name in step.files
-             if name == rules.README or (copy / name).is_file()]
+    files = [(name, kind_of(name)) for name in step.files
+             if name == README or (copy / name).is_file()]
     extras = [name for name in problems if name not in SUBMISSION_FILES]
-    files += [(name, rules.FileKind.HELPER)
+    files += [(name, FileKind.HELPER)
               for name in imported_extra_modules(copy, step.files, extras)]
     charged = problems.charged if isinstance(problems, StyleProblems) \
         else charge_problems(copy, problems)
@@ -75,20 +76,20 @@ def style_verdicts(step: Step, copy: Path,
         mine = [problem for problem, owner in zip(problems.get(name, []),
                                                   charged.get(name, []))
                 if owner is None or owner == step.number]
-        for rule in rules.rules_for(kind):
+        for rule in rules_for(kind):
             found = [problem for problem in mine if problem.rule == rule.id]
             verdicts.append((name, rule, rule_check(name, rule, found)))
     return verdicts
 
 
-class StyleProblems(Dict[str, List[rules.StyleProblem]]):
+class StyleProblems(Dict[str, List[StyleProblem]]):
     """The style problems of a copy's files, by name, and whose each is.
 
     charged holds, beside each file's list of problems, the number of the
     step each one is charged to (see charge_problems).
     """
 
-    def __init__(self, problems: Dict[str, List[rules.StyleProblem]],
+    def __init__(self, problems: Dict[str, List[StyleProblem]],
                  charged: Dict[str, List[Optional[int]]]) -> None:
         """Keep the problems and the steps they are charged to."""
         super().__init__(problems)
@@ -103,7 +104,7 @@ NO_FINAL_NEWLINE = "pycodestyle W292 "
 
 
 def charge_problems(copy: Path,
-                    problems: Mapping[str, List[rules.StyleProblem]],
+                    problems: Mapping[str, List[StyleProblem]],
                     ) -> Dict[str, List[Optional[int]]]:
     """Return, beside each problem, the step it is charged to.
 
@@ -124,13 +125,13 @@ def charge_problems(copy: Path,
     return charged
 
 
-def _charged_lines(found: Sequence[rules.StyleProblem],
+def _charged_lines(found: Sequence[StyleProblem],
                    broken_at: Optional[int] = None) -> List[int]:
     """Return the line each problem of one file is charged by.
 
-    A problem of a whole-file rule counts as line 0. kata/style/rules.py sorts
-    a rule's problems by line and, past its cap, adds one of line 0 for the
-    rest: those come after the last problem shown, whose line it takes. In
+    A problem of a whole-file rule counts as line 0. kata/style/checking.py
+    sorts a rule's problems by line and, past its cap, adds one of line 0 for
+    the rest: those come after the last problem shown, whose line it takes. In
     a file that does not parse from line broken_at on, pycodestyle reads
     that line and those after it wrongly: its problems there count as the
     syntax error's.
@@ -150,8 +151,8 @@ def _charged_lines(found: Sequence[rules.StyleProblem],
     return lines
 
 
-def rule_check(name: str, rule: rules.Rule,
-               found: List[rules.StyleProblem]) -> Check:
+def rule_check(name: str, rule: Rule,
+               found: List[StyleProblem]) -> Check:
     """Summarise the problems one rule found in one file as a check.
 
     A failing check's message ends with where steps/STYLE.md explains the
@@ -177,10 +178,10 @@ def style_problems(copy: Path, steps: Sequence[Step], min_doc_words: int,
     names = sorted({name for step in steps for name in step.files})
     copied = [path.name for path in copy.glob("*.py")
               if path.name not in SUBMISSION_FILES]
-    problems = {name: (rules.check_readme(copy) if name == rules.README
-                       else rules.check_file(copy, name, min_doc_words))
+    problems = {name: (check_readme(copy) if name == README
+                       else check_file(copy, name, min_doc_words))
                 for name in names}
     for name in imported_extra_modules(copy, names, copied):
-        problems[name] = rules.check_file(copy, name, min_doc_words,
-                                          rules.FileKind.HELPER)
+        problems[name] = check_file(copy, name, min_doc_words,
+                                    FileKind.HELPER)
     return StyleProblems(problems, charge_problems(copy, problems))
