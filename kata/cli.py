@@ -322,9 +322,10 @@ def build_merge_parser() -> argparse.ArgumentParser:
 def run_roster(arguments: argparse.Namespace) -> int:
     """Run roster or roster merge: their options in, an exit status out."""
     from kata.classroom import roster
+    from kata.reports import gradebook
 
-    outputs = roster.Outputs(arguments.csv, arguments.json,
-                             getattr(arguments, "html", None))
+    outputs = gradebook.Outputs(arguments.csv, arguments.json,
+                                getattr(arguments, "html", None))
     try:
         if arguments.command == "roster-merge":
             passed = roster.merge_shards(

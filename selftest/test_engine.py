@@ -23,6 +23,7 @@ from kata import cli
 from kata.catalogue import overlays
 from kata.catalogue.steps import SOLUTION_DIR
 from kata.classroom import cluster as sealing, engine, roster
+from kata.reports import gradebook
 from kata.student import workspace
 
 
@@ -180,13 +181,13 @@ def test_shards_merge_into_the_whole_gradebook(
                                                        (index, 2))]
         assert names == ["alice", "carol"] if index == 1 else \
             ["bob", "dave"]
-        book = roster.Gradebook(
+        book = gradebook.Gradebook(
             str(local["root"]), roster.in_shard(everyone, (index, 2)),
             {name: reports[name] for name in names}, "own",
             {key: local["json"][key] for key in ("checker", "kata",
                                                  "specs")},
             (index, 2), [item.name for item in everyone])
-        roster.write_outputs(book, roster.Outputs(
+        gradebook.write(book, gradebook.Outputs(
             json=tmp_path / "shard{}.json".format(index)))
     shards = [str(tmp_path / "shard{}.json".format(index))
               for index in (2, 1)]

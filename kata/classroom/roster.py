@@ -9,24 +9,22 @@ A student's name is their folder's name, which is data like any other: it
 is escaped (text.one_line) before it reaches any output, and every cell
 of the CSV gradebook is kept from being read as a spreadsheet formula.
 """
-import csv
 import datetime
 import json
 import subprocess
 import sys
-from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 from tqdm import tqdm
 
 from kata.catalogue import manifest
-from kata.catalogue.steps import REPO_ROOT, STEPS, SUBMISSION_FILES
+from kata.catalogue.steps import REPO_ROOT, SUBMISSION_FILES
 from kata.classroom import engine, similarity
 from kata.grading import grader
 from kata.reading import text
-from kata.reports import classreport, report
+from kata.reports import classsummary, gradebook, report
+from kata.reports.gradebook import Gradebook, Outputs, Report, Student
 from kata.sandbox import jail
 
 SEARCH_DEPTH = 4
@@ -35,29 +33,10 @@ SKIPPED_FOLDERS = {"__pycache__", "node_modules", "venv", ".venv", "env",
                    "site-packages", ".git"}
 PYTHON_FILES = [name for name in SUBMISSION_FILES if name.endswith(".py")]
 HISTORY_SUFFIX = ".history.jsonl"
-# What makes a spreadsheet read a cell as a formula when it leads the cell
-# (OWASP's list), and the quote that neutralises them: a cell that starts
-# with the quote itself gets one more, so that reading back is exact.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_MARK = "'"
-Report = Dict[str, Any]
 
 
 class RosterError(ValueError):
     """A roster that cannot be graded or merged as asked; says why."""
-
-
-@dataclass
-class Student:
-    """A student's folder and, if one was found, their submission in it.
-
-    name is the folder's name made printable on one line (and told apart
-    from another folder's that escapes to the same text).
-    """
-
-    name: str
-    folder: Path
-    submission: Optional[Path]
 
 
 def _score_of(folder: Path) -> int:
@@ -118,130 +97,6 @@ def shown_names(raw: Sequence[str]) -> List[str]:
         taken.add(candidate)
         shown.append(candidate)
     return shown
-
-
-def csv_cell(text: str) -> str:
-    """Return a gradebook cell that no spreadsheet reads as a formula."""
-    if text.startswith(FORMULA_STARTS + (TEXT_MARK,)):
-        return TEXT_MARK + text
-    return text
-
-
-def csv_text(cell: str) -> str:
-    """Return what a cell written by csv_cell held before it was marked."""
-    return cell[1:] if cell.startswith(TEXT_MARK) else cell
-
-
-def gradebook_rows(students: List[Student],
-                   reports: Dict[str, Dict[str, Any]],
-                   credit: str = "own") -> List[List[str]]:
-    """Return the CSV rows: a header, then a row per student.
-
-    credit "own" counts each task's own verdict; "integrated" counts the
-    verdict of the student's whole stack.
-    """
-    key = "integrated_passed" if credit == "integrated" else "passed"
-    header = ["student", "submission"] + [
-        "task {:02d}".format(item.number) for item in STEPS] + [
-        "tasks passed", "score"]
-    rows = [header]
-    for student in students:
-        data = reports.get(student.name)
-        if data is None:
-            # No submission in the folder, or its grading failed.
-            status = "not found" if student.submission is None \
-                else "not graded"
-            rows.append([student.name, status] + [""] * len(STEPS)
-                        + ["0", "0.0"])
-            continue
-        verdicts = {task["task"]: "pass" if task.get(key, task["passed"])
-                    else "fail" for task in data["tasks"]}
-        if credit == "integrated":
-            totals = [str(data.get("tasks_passed_integrated",
-                                   data["tasks_passed"])),
-                      str(data.get("score_integrated", data["score"]))]
-        else:
-            totals = [str(data["tasks_passed"]), str(data["score"])]
-        rows.append([student.name, data["submission"]] + [
-            verdicts.get(item.number, "") for item in STEPS] + totals)
-    return rows
-
-
-def summary(reports: Dict[str, Dict[str, Any]],
-            not_found: List[str]) -> str:
-    """Return per task how many passed, and the most failed check."""
-    lines = ["Graded {} submission(s).".format(len(reports))]
-    if not_found:
-        lines.append("No submission found in: {}".format(
-            ", ".join(not_found)))
-    failures: Counter = Counter()
-    for item in STEPS:
-        passed = sum(1 for data in reports.values() for task in data["tasks"]
-                     if task["task"] == item.number and task["passed"])
-        lines.append("{:>3}  {:<40} {}/{} passed".format(
-            item.number, item.title, passed, len(reports)))
-    for data in reports.values():
-        for task in data["tasks"]:
-            for check in task["checks"]:
-                if not check["passed"]:
-                    failures["task {:02d}: {}".format(
-                        task["task"], check["name"])] += 1
-    if failures:
-        # Ties go to the earliest check, so the summary is reproducible.
-        check, count = min(failures.items(),
-                           key=lambda item: (-item[1], item[0]))
-        lines.append("Most failed check: {} ({} submission(s))".format(
-            check, count))
-    else:
-        lines.append("No check failed.")
-    return "\n".join(lines)
-
-
-@dataclass
-class Outputs:
-    """The files a roster run writes; None where none was asked for."""
-
-    csv: Optional[Path] = None
-    json: Optional[Path] = None
-    html: Optional[Path] = None
-
-    @property
-    def history(self) -> Optional[Path]:
-        """Return the regrade history's file, beside the gradebook."""
-        base = self.csv or self.json
-        return None if base is None else Path(str(base) + HISTORY_SUFFIX)
-
-
-@dataclass
-class Gradebook:
-    """What a roster run graded: the students, their reports, the stamps.
-
-    shard is (K, N) for the K-th of N slices of the class, whose names are
-    class_students; versions says which kata and specs graded it.
-    """
-
-    roster: str
-    students: List[Student]
-    reports: Dict[str, Report]
-    credit: str = "own"
-    versions: Dict[str, str] = field(default_factory=dict)
-    shard: Optional[Tuple[int, int]] = None
-    class_students: List[str] = field(default_factory=list)
-    # roster --similarity's pairs (similarity.compare_folders), if asked.
-    similar_pairs: Optional[List[Dict[str, Any]]] = None
-
-    @property
-    def not_found(self) -> List[str]:
-        """Return the students in whose folder no submission was found."""
-        return [item.name for item in self.students
-                if item.submission is None]
-
-    @property
-    def everyone_passed(self) -> bool:
-        """Tell whether every student was found and passed every task."""
-        return all(data["tasks_passed"] == data["tasks_total"]
-                   for data in self.reports.values()) and not self.not_found \
-            and all(item.name in self.reports for item in self.students)
 
 
 def parse_shard(text: str) -> Tuple[int, int]:
@@ -337,7 +192,7 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
     stamps = versions()
     fresh = _grade(to_grade, jobs, timeout, min_doc_words, allow_unisolated,
                    (scheduler, certs), stamps["kata"])
-    earlier = _previous_reports(outputs.json)
+    earlier = gradebook.read_reports(outputs.json)
     reports = dict(earlier) if only is not None else {}
     for item in to_grade:
         reports.pop(item.name, None)
@@ -349,11 +204,17 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
     if dry_run:
         print(differences(book, [item.name for item in to_grade], outputs))
         return book.everyone_passed
-    if only is not None and outputs.history is not None:
+    if only is not None and _history_file(outputs) is not None:
         record_regrade(book, only, outputs)
-    write_outputs(book, outputs, keep_others=only)
-    print(summary(book.reports, book.not_found))
+    gradebook.write(book, outputs, keep_others=only)
+    print(classsummary.summary(book.reports, book.not_found))
     return book.everyone_passed
+
+
+def _history_file(outputs: Outputs) -> Optional[Path]:
+    """Return the regrade history's file, beside the gradebook."""
+    base = outputs.csv or outputs.json
+    return None if base is None else Path(str(base) + HISTORY_SUFFIX)
 
 
 def _check_cluster(scheduler: str, certs: Optional[Path]) -> None:
@@ -435,43 +296,15 @@ def _grade_on_cluster(scheduler: str, certs: Path,
     return reports
 
 
-def _previous_reports(path: Optional[Path]) -> Dict[str, Report]:
-    """Return the reports stored in an earlier JSON output, if any."""
-    return {entry["student"]: entry["report"]
-            for entry in _previous_json(path).get("students", [])
-            if isinstance(entry, dict) and entry.get("report")}
-
-
-def _previous_json(path: Optional[Path]) -> Dict[str, Any]:
-    """Return an earlier JSON output as data; empty when there is none."""
-    if path is None or not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _previous_csv(path: Optional[Path]) -> Dict[str, List[str]]:
-    """Return the rows of an earlier CSV gradebook by student."""
-    if path is None or not path.is_file():
-        return {}
-    with open(path, newline="") as handle:
-        rows = [[csv_text(cell) for cell in row]
-                for row in csv.reader(handle)]
-    return {row[0]: row for row in rows[1:] if row}
-
-
 def _earlier_rows(book: Gradebook, outputs: Outputs) -> Dict[str, List[str]]:
     """Return the earlier gradebook's rows: from its CSV, else its JSON."""
-    rows = _previous_csv(outputs.csv)
+    rows = gradebook.read_csv(outputs.csv)
     if rows:
         return rows
-    earlier = _previous_reports(outputs.json)
+    earlier = gradebook.read_reports(outputs.json)
     known = [item for item in book.students if item.name in earlier]
     return {row[0]: row
-            for row in gradebook_rows(known, earlier, book.credit)[1:]}
+            for row in gradebook.rows(known, earlier, book.credit)[1:]}
 
 
 def _changes(header: List[str], old: Optional[List[str]],
@@ -486,7 +319,7 @@ def _changes(header: List[str], old: Optional[List[str]],
 
 def differences(book: Gradebook, names: List[str], outputs: Outputs) -> str:
     """Return, per regraded student, how their row would change."""
-    rows = gradebook_rows(book.students, book.reports, book.credit)
+    rows = gradebook.rows(book.students, book.reports, book.credit)
     header, new = rows[0], {row[0]: row for row in rows[1:]}
     earlier = _earlier_rows(book, outputs)
     lines = ["Dry run: nothing was written."]
@@ -503,10 +336,10 @@ def record_regrade(book: Gradebook, name: str, outputs: Outputs) -> None:
     The history is a file of its own, only ever appended to, so that a
     later full regrade, which rewrites the gradebook, cannot lose it.
     """
-    rows = gradebook_rows(book.students, book.reports, book.credit)
+    rows = gradebook.rows(book.students, book.reports, book.credit)
     header, new = rows[0], {row[0]: row for row in rows[1:]}[name]
     old = _earlier_rows(book, outputs).get(name)
-    earlier = _previous_json(outputs.json)
+    earlier = gradebook.read_json(outputs.json)
     record = {
         "when": datetime.datetime.now(datetime.timezone.utc).isoformat(
             timespec="seconds"),
@@ -517,51 +350,9 @@ def record_regrade(book: Gradebook, name: str, outputs: Outputs) -> None:
         "old": None if old is None else dict(zip(header, old)),
         "new": dict(zip(header, new)),
         "changes": _changes(header, old, new)}
-    assert outputs.history is not None
-    with open(str(outputs.history), "a") as handle:
+    assert _history_file(outputs) is not None
+    with open(str(_history_file(outputs)), "a") as handle:
         handle.write(json.dumps(record, sort_keys=True) + "\n")
-
-
-def write_outputs(book: Gradebook, outputs: Outputs,
-                  keep_others: Optional[str] = None) -> None:
-    """Write the CSV gradebook and the JSON reports that were asked for.
-
-    keep_others names the one student regraded: the other rows of an
-    earlier CSV are kept as it wrote them.
-    """
-    if outputs.csv:
-        rows = gradebook_rows(book.students, book.reports, book.credit)
-        if keep_others is not None:
-            earlier = _previous_csv(outputs.csv)
-            rows = [rows[0]] + [
-                row if row[0] == keep_others or row[0] not in earlier
-                else earlier[row[0]] for row in rows[1:]]
-        with open(outputs.csv, "w", newline="") as handle:
-            # Every cell quoted, and none starting a formula (OWASP's
-            # advice on CSV injection): whatever the spreadsheet's
-            # separator, no cell begins inside another one.
-            csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(
-                [[csv_cell(cell) for cell in row] for row in rows])
-    if outputs.json:
-        data: Dict[str, Any] = {
-            "roster": text.one_line(book.roster),
-            "students": [{"student": item.name,
-                          "folder": text.one_line(str(item.folder)),
-                          "report": book.reports.get(item.name)}
-                         for item in book.students],
-            "not_found": book.not_found}
-        data.update(book.versions)
-        if book.shard is not None:
-            data["shard"] = {"index": book.shard[0], "count": book.shard[1],
-                             "class_students": book.class_students}
-        if book.similar_pairs is not None:
-            data["similar_pairs"] = book.similar_pairs
-        outputs.json.write_text(json.dumps(data, indent=2) + "\n")
-    if outputs.html:
-        outputs.html.write_text(classreport.render(
-            text.one_line(book.roster),
-            [item.name for item in book.students], book.reports,
-            book.similar_pairs), encoding="utf-8")
 
 
 def similar_pairs(students: List[Student], reports: Dict[str, Report],
@@ -635,8 +426,8 @@ def merge_shards(paths: Sequence[Path], outputs: Outputs,
     book = Gradebook(first.get("roster", ""),
                      sorted(students, key=lambda item: item.name), reports,
                      credit, stamps)
-    write_outputs(book, outputs)
-    print(summary(book.reports, book.not_found))
+    gradebook.write(book, outputs)
+    print(classsummary.summary(book.reports, book.not_found))
     if missing:
         ungraded = sorted(set(first["shard"].get("class_students", []))
                           - set(owners))
