@@ -424,18 +424,18 @@ def folder_to_grade(folder: Path, shown: Path) -> Path:
 
     A folder with any exercise file of its own is graded as it is. Else
     the submission is looked for deeper, as ``roster`` finds a student's
-    (kata/classroom/roster.py); when it is found there, one line on stderr
+    (kata/classroom/discovery.py); when it is found there, one line on stderr
     names the folder graded. A folder holding none is a usage error in one
     line, not a report of every file missing. shown is folder as the user
     named it, for those lines.
     """
     from kata.catalogue.steps import SUBMISSION_FILES
-    from kata.classroom import roster
+    from kata.classroom import discovery
     from kata.reading.text import one_line
 
     if any((folder / name).is_file() for name in SUBMISSION_FILES):
         return folder
-    found = roster.find_submission(folder)
+    found = discovery.find_submission(folder)
     if found is None:
         raise UsageError(
             "{} holds none of the exercise files ({}); nothing to grade"

@@ -22,7 +22,7 @@ from helpers import without_load
 from kata import cli
 from kata.catalogue import overlays
 from kata.catalogue.steps import SOLUTION_DIR
-from kata.classroom import cluster as sealing, engine, roster
+from kata.classroom import cluster as sealing, discovery, engine, roster
 from kata.reports import gradebook
 from kata.student import workspace
 
@@ -175,7 +175,7 @@ def test_shards_merge_into_the_whole_gradebook(
     """Two shards, graded apart, merge into the one-machine gradebook."""
     reports = {entry["student"]: entry["report"]
                for entry in local["json"]["students"]}
-    everyone = roster.find_students(local["root"].resolve())
+    everyone = discovery.find_students(local["root"].resolve())
     for index in (1, 2):
         names = [item.name for item in roster.in_shard(everyone,
                                                        (index, 2))]

@@ -10,7 +10,7 @@ import pytest
 
 from kata import cli
 from kata.catalogue.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES
-from kata.classroom import roster
+from kata.classroom import discovery
 from kata.reports import classsummary, gradebook
 
 NESTED = "alx-backend-user-data/0x03-user_authentication_service"
@@ -66,8 +66,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
 def test_finds_submissions_by_their_files(tmp_path: Path) -> None:
     """A submission is found in the student folder or deeper."""
     root = make_class(tmp_path / "class")
-    found = {item.name: item.submission for item in roster.find_students(
-        root)}
+    found = {item.name: item.submission
+             for item in discovery.find_students(root)}
     assert found["alice"] == root / "alice"
     assert found["bob"] == root / "bob" / NESTED
     assert found["frank"] is None

@@ -12,7 +12,7 @@ import pytest
 
 from kata import cli
 from kata.catalogue.steps import SOLUTION_DIR
-from kata.classroom import roster
+from kata.classroom import discovery
 from kata.reading.text import one_line
 from kata.reports import gradebook
 
@@ -140,5 +140,5 @@ def test_a_cell_is_marked_and_read_back_exactly() -> None:
 
 def test_students_are_named_by_escaped_folder_names() -> None:
     """Two folder names that escape alike stay two students."""
-    assert roster.shown_names(["a\nb", "a\\nb", "ok"]) == [
+    assert discovery.shown_names(["a\nb", "a\\nb", "ok"]) == [
         "a\\nb", "a\\nb (2)", "ok"]

@@ -19,84 +19,19 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from tqdm import tqdm
 
 from kata.catalogue import manifest
-from kata.catalogue.steps import REPO_ROOT, SUBMISSION_FILES
-from kata.classroom import engine, similarity
+from kata.catalogue.steps import REPO_ROOT
+from kata.classroom import discovery, engine, similarity
 from kata.grading import grader
 from kata.reading import text
 from kata.reports import classsummary, gradebook, report
 from kata.reports.gradebook import Gradebook, Outputs, Report, Student
 from kata.sandbox import jail
 
-SEARCH_DEPTH = 4
-# Folders that never hold a submission and may be huge.
-SKIPPED_FOLDERS = {"__pycache__", "node_modules", "venv", ".venv", "env",
-                   "site-packages", ".git"}
-PYTHON_FILES = [name for name in SUBMISSION_FILES if name.endswith(".py")]
 HISTORY_SUFFIX = ".history.jsonl"
 
 
 class RosterError(ValueError):
     """A roster that cannot be graded or merged as asked; says why."""
-
-
-def _score_of(folder: Path) -> int:
-    """Return how many of the exercise's Python files a folder holds."""
-    return sum((folder / name).is_file() for name in PYTHON_FILES)
-
-
-def find_submission(folder: Path) -> Optional[Path]:
-    """Return the shallowest folder under folder holding exercise files."""
-    level = [folder]
-    for _ in range(SEARCH_DEPTH + 1):
-        found = [candidate for candidate in level if _score_of(candidate)]
-        if found:
-            return max(found, key=lambda candidate: (_score_of(candidate),
-                                                     str(candidate)))
-        level = sorted(child for candidate in level
-                       for child in _subfolders(candidate))
-    return None
-
-
-def _subfolders(folder: Path) -> List[Path]:
-    """Return the sub-folders worth searching, skipping environments."""
-    try:
-        children = list(folder.iterdir())
-    except OSError:
-        return []
-    return [child for child in children
-            if child.is_dir() and not child.is_symlink()
-            and child.name not in SKIPPED_FOLDERS
-            and not child.name.startswith(".")
-            and not (child / "pyvenv.cfg").exists()]
-
-
-def find_students(roster: Path) -> List[Student]:
-    """Return every student folder of the roster, sorted by name."""
-    folders = [folder for folder in sorted(roster.iterdir())
-               if folder.is_dir() and not folder.name.startswith(".")]
-    names = shown_names([folder.name for folder in folders])
-    return sorted((Student(name, folder, find_submission(folder))
-                   for name, folder in zip(names, folders)),
-                  key=lambda item: item.name)
-
-
-def shown_names(raw: Sequence[str]) -> List[str]:
-    """Return folder names as outputs show them: escaped, and distinct.
-
-    Two names that escape alike (a real escape character, and its
-    spelling typed out) are told apart by a number, in a fixed order.
-    """
-    taken: set = set()
-    shown = []
-    for name in raw:
-        escaped = candidate = text.one_line(name)
-        number = 1
-        while candidate in taken:
-            number += 1
-            candidate = "{} ({})".format(escaped, number)
-        taken.add(candidate)
-        shown.append(candidate)
-    return shown
 
 
 def parse_shard(text: str) -> Tuple[int, int]:
@@ -178,7 +113,7 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
             "roster refuses to grade without the sandbox, and bubblewrap "
             "cannot run here: {} (or pass --allow-unisolated to run every "
             "student's code unconfined)".format(jail.INSTALL_HINT))
-    everyone = find_students(folder.resolve())
+    everyone = discovery.find_students(folder.resolve())
     students = in_shard(everyone, shard)
     to_grade = students
     if only is not None:
