@@ -294,11 +294,11 @@ def _share(text: str) -> float:
 
 def roster_shard(text: str) -> Tuple[int, int]:
     """Parse --shard K/N for argparse."""
-    from kata.classroom import roster
+    from kata.classroom import shards
 
     try:
-        return roster.parse_shard(text)
-    except roster.RosterError as error:
+        return shards.parse(text)
+    except shards.ShardError as error:
         raise argparse.ArgumentTypeError(str(error))
 
 
@@ -321,7 +321,7 @@ def build_merge_parser() -> argparse.ArgumentParser:
 
 def run_roster(arguments: argparse.Namespace) -> int:
     """Run roster or roster merge: their options in, an exit status out."""
-    from kata.classroom import roster
+    from kata.classroom import roster, shards
     from kata.reports import gradebook
 
     outputs = gradebook.Outputs(arguments.csv, arguments.json,
@@ -343,7 +343,7 @@ def run_roster(arguments: argparse.Namespace) -> int:
                 certs=arguments.certs,
                 dry_run=arguments.dry_run, alike=_similarity_options(
                     arguments))
-    except roster.RosterError as error:
+    except (roster.RosterError, shards.ShardError) as error:
         raise UsageError(str(error))
     return EXIT_PASS if passed else EXIT_FAIL
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from kata.catalogue import manifest
 from kata.catalogue.steps import REPO_ROOT
-from kata.classroom import discovery, engine, similarity
+from kata.classroom import discovery, engine, shards, similarity
 from kata.grading import grader
 from kata.reading import text
 from kata.reports import classsummary, gradebook, report
@@ -31,31 +31,7 @@ HISTORY_SUFFIX = ".history.jsonl"
 
 
 class RosterError(ValueError):
-    """A roster that cannot be graded or merged as asked; says why."""
-
-
-def parse_shard(text: str) -> Tuple[int, int]:
-    """Parse K/N (the K-th of N slices, from 1) or raise RosterError."""
-    index, _, count = text.partition("/")
-    try:
-        shard = (int(index), int(count))
-    except ValueError:
-        raise RosterError("{!r} is not a shard: write K/N, e.g. 1/3".format(
-            text))
-    if not 1 <= shard[0] <= shard[1]:
-        raise RosterError("shard {} does not exist: K/N needs 1 <= K <= "
-                          "N".format(text))
-    return shard
-
-
-def in_shard(students: Sequence[Student],
-             shard: Optional[Tuple[int, int]]) -> List[Student]:
-    """Return the students of a shard: every N-th by sorted name, from K."""
-    if shard is None:
-        return list(students)
-    ordered = sorted(students, key=lambda item: item.name)
-    return [item for position, item in enumerate(ordered)
-            if position % shard[1] == shard[0] - 1]
+    """A roster that cannot be graded as asked; says why."""
 
 
 def versions() -> Dict[str, str]:
@@ -114,7 +90,7 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
             "cannot run here: {} (or pass --allow-unisolated to run every "
             "student's code unconfined)".format(jail.INSTALL_HINT))
     everyone = discovery.find_students(folder.resolve())
-    students = in_shard(everyone, shard)
+    students = shards.in_shard(everyone, shard)
     to_grade = students
     if only is not None:
         # The name as shown first, else the folder's own name.
@@ -310,77 +286,11 @@ def merge_shards(paths: Sequence[Path], outputs: Outputs,
                  warn: Callable[[str], None] = print) -> bool:
     """Join shards' JSON outputs into one gradebook; tell if all passed.
 
-    Refuse files that are not shards, shards of different counts or
-    graded by different kata or specs, and shards or students given twice;
-    a missing shard is reported through warn, and counts as a failure.
+    A missing shard is reported through warn, and counts as a failure.
     """
-    shards = [_read_shard(path) for path in paths]
-    if not shards:
-        raise RosterError("roster merge needs the shards' JSON outputs")
-    for key in ("kata", "specs"):
-        seen = {data.get(key) for _, data in shards}
-        if len(seen) > 1:
-            raise RosterError(
-                "the shards were graded with different {}: {}".format(
-                    "checkers (kata)" if key == "kata" else "specs",
-                    ", ".join("{} ({})".format(path, str(data.get(key))[:12])
-                              for path, data in shards)))
-    counts = {data["shard"]["count"] for _, data in shards}
-    if len(counts) > 1:
-        raise RosterError("the shards slice the class differently: {}".format(
-            ", ".join("{} is {}/{}".format(
-                path, data["shard"]["index"], data["shard"]["count"])
-                for path, data in shards)))
-    count = counts.pop()
-    owners: Dict[str, Path] = {}
-    indexes: Dict[int, Path] = {}
-    students: List[Student] = []
-    reports: Dict[str, Report] = {}
-    for path, data in shards:
-        index = data["shard"]["index"]
-        if index in indexes:
-            raise RosterError("shard {}/{} is given twice: {} and {}".format(
-                index, count, indexes[index], path))
-        indexes[index] = path
-        for entry in data["students"]:
-            name = text.one_line(str(entry["student"]))
-            if name in owners:
-                raise RosterError("{} is graded in two shards: {} and "
-                                  "{}".format(name, owners[name], path))
-            owners[name] = path
-            found = entry.get("report")
-            students.append(Student(name, Path(entry["folder"]),
-                                    Path(found["submission"]) if found
-                                    else None))
-            if found:
-                reports[name] = found
-    missing = sorted(set(range(1, count + 1)) - set(indexes))
-    first = shards[0][1]
-    stamps = {key: first[key] for key in ("checker", "kata", "specs")
-              if key in first}
-    book = Gradebook(first.get("roster", ""),
-                     sorted(students, key=lambda item: item.name), reports,
-                     credit, stamps)
-    gradebook.write(book, outputs)
-    print(classsummary.summary(book.reports, book.not_found))
-    if missing:
-        ungraded = sorted(set(first["shard"].get("class_students", []))
-                          - set(owners))
-        warn("missing shard(s): {}{}".format(
-            ", ".join("{}/{}".format(index, count) for index in missing),
-            "; not graded: " + ", ".join(ungraded) if ungraded else ""))
-    return book.everyone_passed and not missing
-
-
-def _read_shard(path: Path) -> Tuple[Path, Dict[str, Any]]:
-    """Return a shard's JSON output, or raise RosterError saying why not."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise RosterError("cannot read {}: {}".format(path, error))
-    shard = data.get("shard") if isinstance(data, dict) else None
-    if not isinstance(shard, dict) or not isinstance(
-            data.get("students"), list):
-        raise RosterError("{} is not the JSON output of a roster --shard "
-                          "run".format(path))
-    return path, data
+    merged = shards.merge(paths, credit)
+    gradebook.write(merged.book, outputs)
+    print(classsummary.summary(merged.book.reports, merged.book.not_found))
+    if merged.warning is not None:
+        warn(merged.warning)
+    return merged.everyone_passed
