@@ -9,8 +9,6 @@ A student's name is their folder's name, which is data like any other: it
 is escaped (text.one_line) before it reaches any output, and every cell
 of the CSV gradebook is kept from being read as a spreadsheet formula.
 """
-import datetime
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -20,14 +18,12 @@ from tqdm import tqdm
 
 from kata.catalogue import manifest
 from kata.catalogue.steps import REPO_ROOT
-from kata.classroom import discovery, engine, shards, similarity
+from kata.classroom import discovery, engine, history, shards, similarity
 from kata.grading import grader
 from kata.reading import text
 from kata.reports import classsummary, gradebook, report
 from kata.reports.gradebook import Gradebook, Outputs, Report, Student
 from kata.sandbox import jail
-
-HISTORY_SUFFIX = ".history.jsonl"
 
 
 class RosterError(ValueError):
@@ -113,19 +109,14 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
     if alike is not None:
         book.similar_pairs = similar_pairs(students, reports, alike)
     if dry_run:
-        print(differences(book, [item.name for item in to_grade], outputs))
+        print(history.differences(
+            book, [item.name for item in to_grade], outputs))
         return book.everyone_passed
-    if only is not None and _history_file(outputs) is not None:
-        record_regrade(book, only, outputs)
+    if only is not None and history.file_for(outputs) is not None:
+        history.record_regrade(book, only, outputs)
     gradebook.write(book, outputs, keep_others=only)
     print(classsummary.summary(book.reports, book.not_found))
     return book.everyone_passed
-
-
-def _history_file(outputs: Outputs) -> Optional[Path]:
-    """Return the regrade history's file, beside the gradebook."""
-    base = outputs.csv or outputs.json
-    return None if base is None else Path(str(base) + HISTORY_SUFFIX)
 
 
 def _check_cluster(scheduler: str, certs: Optional[Path]) -> None:
@@ -205,65 +196,6 @@ def _grade_on_cluster(scheduler: str, certs: Path,
                 " (and {} other reason(s))".format(len(reasons) - 1)
                 if len(reasons) > 1 else ""))
     return reports
-
-
-def _earlier_rows(book: Gradebook, outputs: Outputs) -> Dict[str, List[str]]:
-    """Return the earlier gradebook's rows: from its CSV, else its JSON."""
-    rows = gradebook.read_csv(outputs.csv)
-    if rows:
-        return rows
-    earlier = gradebook.read_reports(outputs.json)
-    known = [item for item in book.students if item.name in earlier]
-    return {row[0]: row
-            for row in gradebook.rows(known, earlier, book.credit)[1:]}
-
-
-def _changes(header: List[str], old: Optional[List[str]],
-             new: List[str]) -> List[str]:
-    """Return each column of a row that changed, as "column: old -> new"."""
-    if old is None:
-        return ["not in the earlier gradebook"]
-    return ["{}: {} -> {}".format(column, before or "-", after or "-")
-            for column, before, after in zip(header[1:], old[1:], new[1:])
-            if before != after]
-
-
-def differences(book: Gradebook, names: List[str], outputs: Outputs) -> str:
-    """Return, per regraded student, how their row would change."""
-    rows = gradebook.rows(book.students, book.reports, book.credit)
-    header, new = rows[0], {row[0]: row for row in rows[1:]}
-    earlier = _earlier_rows(book, outputs)
-    lines = ["Dry run: nothing was written."]
-    for name in names:
-        changed = _changes(header, earlier.get(name), new[name])
-        lines.append(text.one_line("{}: {}".format(
-            name, "; ".join(changed) if changed else "unchanged")))
-    return "\n".join(lines)
-
-
-def record_regrade(book: Gradebook, name: str, outputs: Outputs) -> None:
-    """Append a regrade's old and new row to the history (JSON Lines).
-
-    The history is a file of its own, only ever appended to, so that a
-    later full regrade, which rewrites the gradebook, cannot lose it.
-    """
-    rows = gradebook.rows(book.students, book.reports, book.credit)
-    header, new = rows[0], {row[0]: row for row in rows[1:]}[name]
-    old = _earlier_rows(book, outputs).get(name)
-    earlier = gradebook.read_json(outputs.json)
-    record = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"),
-        "student": name, "checker": book.versions.get("checker"),
-        "kata": book.versions.get("kata"),
-        "specs": book.versions.get("specs"),
-        "earlier_specs": earlier.get("specs"),
-        "old": None if old is None else dict(zip(header, old)),
-        "new": dict(zip(header, new)),
-        "changes": _changes(header, old, new)}
-    assert _history_file(outputs) is not None
-    with open(str(_history_file(outputs)), "a") as handle:
-        handle.write(json.dumps(record, sort_keys=True) + "\n")
 
 
 def similar_pairs(students: List[Student], reports: Dict[str, Report],
