@@ -1,33 +1,96 @@
 #!/usr/bin/env python3
 """Grade a whole class: every submission under a folder, into a gradebook.
 
-Each sub-folder of the roster folder is one student. Their submission may sit
-deeper (e.g. ``alx-backend-user-data/0x03-user_authentication_service``): it
-is the shallowest folder holding the exercise's files.
-
-A student's name is their folder's name, which is data like any other: it
-is escaped (text.one_line) before it reaches any output, and every cell
-of the CSV gradebook is kept from being read as a spreadsheet formula.
+A roster run finds the students (discovery.py), takes its slice of the
+class (shards.py), grades them here or on a Dask cluster (engine.py) and
+may compare them (similarity.py); the outcome then writes the gradebook
+(reports/gradebook.py) and a regrade's change (history.py), or says what
+would change. Nothing here prints: the caller is told the progress as it
+goes and gets back what there is to say.
 """
 import subprocess
-import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
-
-from tqdm import tqdm
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from kata.catalogue import manifest
 from kata.catalogue.steps import REPO_ROOT
 from kata.classroom import discovery, engine, history, shards, similarity
 from kata.grading import grader
 from kata.reading import text
-from kata.reports import classsummary, gradebook, report
+from kata.reports import gradebook, report
 from kata.reports.gradebook import Gradebook, Outputs, Report, Student
 from kata.sandbox import jail
 
 
 class RosterError(ValueError):
     """A roster that cannot be graded as asked; says why."""
+
+
+class Progress(Protocol):
+    """What a roster run tells of its grading as it goes, to show it."""
+
+    def started(self, total: int) -> None:
+        """Hear that total submissions are about to be graded."""
+
+    def graded(self, name: str) -> None:
+        """Hear that the submission of the student name was graded."""
+
+    def not_graded(self, name: str, why: str) -> None:
+        """Hear that the cluster could not grade name's submission, and why.
+
+        why is printable on one line.
+        """
+
+    def finished(self) -> None:
+        """Hear that the grading is over, whether it succeeded or not."""
+
+
+class Unwatched:
+    """The progress of a run that nobody watches: every event is ignored."""
+
+    def started(self, total: int) -> None:
+        """Ignore that total submissions are about to be graded."""
+
+    def graded(self, name: str) -> None:
+        """Ignore that a submission was graded."""
+
+    def not_graded(self, name: str, why: str) -> None:
+        """Ignore that a submission could not be graded."""
+
+    def finished(self) -> None:
+        """Ignore that the grading is over."""
+
+
+@dataclass
+class Outcome:
+    """A class graded, not yet written: the gradebook and where it goes.
+
+    regraded names the students graded this time; only, the one student
+    regraded (roster --only), whose change goes to the history; similarity,
+    when the submissions were compared, says which pairs were flagged.
+    """
+
+    book: Gradebook
+    outputs: Outputs
+    regraded: List[str]
+    only: Optional[str] = None
+    similarity: Optional[str] = None
+
+    def changes(self) -> str:
+        """Return how each regraded row would change the outputs' rows."""
+        return history.differences(self.book, self.regraded, self.outputs)
+
+    def write(self) -> None:
+        """Write the outputs, and a regrade's change to the history.
+
+        A regrade of one student keeps the other rows of an earlier CSV
+        as it wrote them.
+        """
+        if self.only is not None and \
+                history.file_for(self.outputs) is not None:
+            history.record_regrade(self.book, self.only, self.outputs)
+        gradebook.write(self.book, self.outputs, keep_others=self.only)
 
 
 def versions() -> Dict[str, str]:
@@ -55,17 +118,17 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
                  shard: Optional[Tuple[int, int]] = None,
                  scheduler: Optional[str] = None,
                  certs: Optional[Path] = None,
-                 dry_run: bool = False,
-                 alike: Optional[similarity.Options] = None) -> bool:
-    """Grade a class folder into outputs; tell whether everyone passed.
+                 alike: Optional[similarity.Options] = None,
+                 progress: Optional[Progress] = None) -> Outcome:
+    """Grade a class folder for outputs, which the outcome writes.
 
-    only regrades one student, keeping the others' rows and recording the
-    change in the history; shard grades one slice of the class; scheduler
+    only regrades one student, keeping the others' reports from the
+    earlier JSON output; shard grades one slice of the class; scheduler
     (tls://HOST:PORT) grades on a sealed Dask cluster instead of here,
-    with the certificates in the folder certs; dry_run prints what would
-    change and writes nothing; alike, when given, compares the submissions
-    with each other and with solution/. A cluster that grades none of the
-    submissions is broken: nothing is written, and RosterError says why.
+    with the certificates in the folder certs; alike, when given, compares
+    the submissions with each other and with solution/; progress hears of
+    the grading as it goes. A cluster that grades none of the submissions
+    is broken, and RosterError says why.
     """
     if not folder.is_dir():
         raise RosterError("{} is not a folder".format(folder))
@@ -98,7 +161,8 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
         only = to_grade[0].name
     stamps = versions()
     fresh = _grade(to_grade, jobs, timeout, min_doc_words, allow_unisolated,
-                   (scheduler, certs), stamps["kata"])
+                   (scheduler, certs), stamps["kata"],
+                   progress or Unwatched())
     earlier = gradebook.read_reports(outputs.json)
     reports = dict(earlier) if only is not None else {}
     for item in to_grade:
@@ -106,17 +170,12 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
     reports.update(fresh)
     book = Gradebook(str(folder), students, reports, credit, stamps, shard,
                      [item.name for item in everyone])
+    outcome = Outcome(book, outputs, [item.name for item in to_grade], only)
     if alike is not None:
         book.similar_pairs = similar_pairs(students, reports, alike)
-    if dry_run:
-        print(history.differences(
-            book, [item.name for item in to_grade], outputs))
-        return book.everyone_passed
-    if only is not None and history.file_for(outputs) is not None:
-        history.record_regrade(book, only, outputs)
-    gradebook.write(book, outputs, keep_others=only)
-    print(classsummary.summary(book.reports, book.not_found))
-    return book.everyone_passed
+        outcome.similarity = flagged_text(book.similar_pairs,
+                                          alike.threshold)
+    return outcome
 
 
 def _check_cluster(scheduler: str, certs: Optional[Path]) -> None:
@@ -137,34 +196,34 @@ def _check_cluster(scheduler: str, certs: Optional[Path]) -> None:
 def _grade(students: List[Student], jobs: int, timeout: Optional[float],
            min_doc_words: int, allow_unisolated: bool,
            where: Tuple[Optional[str], Optional[Path]],
-           kata: str) -> Dict[str, Report]:
+           kata: str, progress: Progress) -> Dict[str, Report]:
     """Grade the students' submissions here or on a cluster, by name.
 
     where is the cluster's scheduler and certificates, or (None, None).
     """
     graded = [(item.name, item.submission) for item in students
               if item.submission is not None]
-    bar = tqdm(total=len(graded), desc="grading", unit="submission",
-               file=sys.stderr, disable=None)
+    progress.started(len(graded))
     try:
         scheduler, certs = where
         if scheduler is not None and certs is not None:
-            return _grade_on_cluster(scheduler, certs, graded, bar,
+            return _grade_on_cluster(scheduler, certs, graded, progress,
                                      engine.GradingOptions(
                                          timeout, min_doc_words,
                                          allow_unisolated, kata))
         grades = grader.grade_many(
             [folder for _, folder in graded], jobs=max(1, jobs),
-            timeout=timeout, on_graded=lambda index: bar.update(1),
+            timeout=timeout,
+            on_graded=lambda index: progress.graded(graded[index][0]),
             min_doc_words=min_doc_words)
         return {name: report.to_dict(grade)
                 for (name, _), grade in zip(graded, grades)}
     finally:
-        bar.close()
+        progress.finished()
 
 
 def _grade_on_cluster(scheduler: str, certs: Path,
-                      graded: List[Tuple[str, Path]], bar: tqdm,
+                      graded: List[Tuple[str, Path]], progress: Progress,
                       options: engine.GradingOptions) -> Dict[str, Report]:
     """Grade on the cluster; refuse a run in which every grading failed.
 
@@ -176,15 +235,14 @@ def _grade_on_cluster(scheduler: str, certs: Path,
     failed: Dict[str, str] = {}
 
     def note_failure(name: str, why: str) -> None:
-        """Remember why a submission was not graded, and say it."""
+        """Remember why a submission was not graded, and tell it."""
         failed[name] = text.one_line(why)
-        bar.write("not graded: {}: {}".format(name, failed[name]),
-                  file=sys.stderr)
+        progress.not_graded(name, failed[name])
 
     try:
         reports = engine.grade_on_cluster(
             scheduler, certs, graded, options,
-            on_graded=lambda name: bar.update(1), on_failed=note_failure)
+            on_graded=progress.graded, on_failed=note_failure)
     except engine.EngineError as error:
         raise RosterError(text.one_line(str(error)))
     if graded and not reports:
@@ -200,29 +258,29 @@ def _grade_on_cluster(scheduler: str, certs: Path,
 
 def similar_pairs(students: List[Student], reports: Dict[str, Report],
                   alike: similarity.Options) -> List[Dict[str, Any]]:
-    """Compare the students' submissions; print and return the pairs."""
+    """Compare the students' submissions with each other and solution/."""
     folders = {item.name: (item.submission, list(
         (reports.get(item.name) or {}).get("extra_modules", [])))
         for item in students if item.submission is not None}
-    pairs = similarity.compare_folders(folders, alike)
-    flagged = [pair for pair in pairs if pair["flagged"]]
-    print("Similarity: {} pair(s) flagged at {} or more{}".format(
-        len(flagged), alike.threshold, "".join(
+    return similarity.compare_folders(folders, alike)
+
+
+def flagged_text(pairs: List[Dict[str, Any]], threshold: float) -> str:
+    """Return the lines that say how many pairs were flagged, and which."""
+    alike = [pair for pair in pairs if pair["flagged"]]
+    return "Similarity: {} pair(s) flagged at {} or more{}".format(
+        len(alike), threshold, "".join(
             "\n  {} ~ {}: {}".format(pair["a"], pair["b"], pair["score"])
-            for pair in flagged)))
-    return pairs
+            for pair in alike))
 
 
 def merge_shards(paths: Sequence[Path], outputs: Outputs,
-                 credit: str = "own",
-                 warn: Callable[[str], None] = print) -> bool:
-    """Join shards' JSON outputs into one gradebook; tell if all passed.
+                 credit: str = "own") -> shards.Merged:
+    """Join shards' JSON outputs into one gradebook, written to outputs.
 
-    A missing shard is reported through warn, and counts as a failure.
+    The result says which shards were missing, if any were: a missing
+    shard is no error, but a class graded in part is not all passed.
     """
     merged = shards.merge(paths, credit)
     gradebook.write(merged.book, outputs)
-    print(classsummary.summary(merged.book.reports, merged.book.not_found))
-    if merged.warning is not None:
-        warn(merged.warning)
-    return merged.everyone_passed
+    return merged
