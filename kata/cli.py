@@ -294,11 +294,11 @@ def _share(text: str) -> float:
 
 def roster_shard(text: str) -> Tuple[int, int]:
     """Parse --shard K/N for argparse."""
-    from kata.classroom import roster
+    from kata.classroom import shards
 
     try:
-        return roster.parse_shard(text)
-    except roster.RosterError as error:
+        return shards.parse(text)
+    except shards.ShardError as error:
         raise argparse.ArgumentTypeError(str(error))
 
 
@@ -321,30 +321,99 @@ def build_merge_parser() -> argparse.ArgumentParser:
 
 def run_roster(arguments: argparse.Namespace) -> int:
     """Run roster or roster merge: their options in, an exit status out."""
-    from kata.classroom import roster
+    from kata.classroom import roster, shards
+    from kata.reports import gradebook
 
-    outputs = roster.Outputs(arguments.csv, arguments.json,
-                             getattr(arguments, "html", None))
+    outputs = gradebook.Outputs(arguments.csv, arguments.json,
+                                getattr(arguments, "html", None))
     try:
         if arguments.command == "roster-merge":
-            passed = roster.merge_shards(
-                arguments.shards, outputs, arguments.credit,
-                warn=lambda text: print("checker.sh: " + text,
-                                        file=sys.stderr))
+            passed = _merge_shards(arguments, outputs)
         else:
-            passed = roster.grade_roster(
-                arguments.folder, outputs, only=arguments.only,
-                jobs=arguments.jobs, timeout=arguments.timeout,
-                credit=arguments.credit,
-                allow_unisolated=arguments.allow_unisolated,
-                min_doc_words=arguments.min_doc_words,
-                shard=arguments.shard, scheduler=arguments.scheduler,
-                certs=arguments.certs,
-                dry_run=arguments.dry_run, alike=_similarity_options(
-                    arguments))
-    except roster.RosterError as error:
+            passed = _grade_roster(arguments, outputs)
+    except (roster.RosterError, shards.ShardError) as error:
         raise UsageError(str(error))
     return EXIT_PASS if passed else EXIT_FAIL
+
+
+def _grade_roster(arguments: argparse.Namespace,
+                  outputs: "gradebook.Outputs") -> bool:
+    """Grade a class and write it, unless on a dry run; tell if all passed.
+
+    What there is to tell is printed: the pairs found alike, then the
+    class's summary, or on a dry run how each regraded row would change.
+    """
+    from kata.classroom import roster
+    from kata.reports import classsummary
+
+    outcome = roster.grade_roster(
+        arguments.folder, outputs, only=arguments.only,
+        jobs=arguments.jobs, timeout=arguments.timeout,
+        credit=arguments.credit,
+        allow_unisolated=arguments.allow_unisolated,
+        min_doc_words=arguments.min_doc_words,
+        shard=arguments.shard, scheduler=arguments.scheduler,
+        certs=arguments.certs, alike=_similarity_options(arguments),
+        progress=RosterProgressBar())
+    book = outcome.book
+    if outcome.similarity is not None:
+        print(outcome.similarity)
+    if arguments.dry_run:
+        print(outcome.changes())
+    else:
+        outcome.write()
+        print(classsummary.summary(book.reports, book.not_found))
+    return book.everyone_passed
+
+
+def _merge_shards(arguments: argparse.Namespace,
+                  outputs: "gradebook.Outputs") -> bool:
+    """Join the shards, print the summary and what is missing, if any."""
+    from kata.classroom import roster
+    from kata.reports import classsummary
+
+    merged = roster.merge_shards(arguments.shards, outputs,
+                                 arguments.credit)
+    print(classsummary.summary(merged.book.reports, merged.book.not_found))
+    if merged.warning is not None:
+        print("checker.sh: " + merged.warning, file=sys.stderr)
+    return merged.everyone_passed
+
+
+class RosterProgressBar:
+    """A roster's progress on stderr: a bar, when stderr is a terminal.
+
+    A submission the cluster could not grade gets a line of its own,
+    terminal or not.
+    """
+
+    def __init__(self) -> None:
+        """Start with no bar: there is none until the grading starts."""
+        self.bar: Optional["tqdm"] = None
+
+    def started(self, total: int) -> None:
+        """Show a bar of total submissions."""
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=total, desc="grading", unit="submission",
+                        file=sys.stderr, disable=None)
+
+    def graded(self, name: str) -> None:
+        """Move the bar one submission on."""
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def not_graded(self, name: str, why: str) -> None:
+        """Say which submission was not graded, and why, above the bar."""
+        from tqdm import tqdm
+
+        tqdm.write("not graded: {}: {}".format(name, why), file=sys.stderr)
+
+    def finished(self) -> None:
+        """Close the bar, which a terminal keeps showing as it ended."""
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def _similarity_options(arguments: argparse.Namespace,
@@ -423,18 +492,18 @@ def folder_to_grade(folder: Path, shown: Path) -> Path:
 
     A folder with any exercise file of its own is graded as it is. Else
     the submission is looked for deeper, as ``roster`` finds a student's
-    (kata/classroom/roster.py); when it is found there, one line on stderr
+    (kata/classroom/discovery.py); when it is found there, one line on stderr
     names the folder graded. A folder holding none is a usage error in one
     line, not a report of every file missing. shown is folder as the user
     named it, for those lines.
     """
     from kata.catalogue.steps import SUBMISSION_FILES
-    from kata.classroom import roster
+    from kata.classroom import discovery
     from kata.reading.text import one_line
 
     if any((folder / name).is_file() for name in SUBMISSION_FILES):
         return folder
-    found = roster.find_submission(folder)
+    found = discovery.find_submission(folder)
     if found is None:
         raise UsageError(
             "{} holds none of the exercise files ({}); nothing to grade"

@@ -22,7 +22,9 @@ from helpers import without_load
 from kata import cli
 from kata.catalogue import overlays
 from kata.catalogue.steps import SOLUTION_DIR
-from kata.classroom import cluster as sealing, engine, roster
+from kata.classroom import cluster as sealing
+from kata.classroom import discovery, engine, roster, shards
+from kata.reports import gradebook
 from kata.student import workspace
 
 
@@ -174,23 +176,23 @@ def test_shards_merge_into_the_whole_gradebook(
     """Two shards, graded apart, merge into the one-machine gradebook."""
     reports = {entry["student"]: entry["report"]
                for entry in local["json"]["students"]}
-    everyone = roster.find_students(local["root"].resolve())
+    everyone = discovery.find_students(local["root"].resolve())
     for index in (1, 2):
-        names = [item.name for item in roster.in_shard(everyone,
+        names = [item.name for item in shards.in_shard(everyone,
                                                        (index, 2))]
         assert names == ["alice", "carol"] if index == 1 else \
             ["bob", "dave"]
-        book = roster.Gradebook(
-            str(local["root"]), roster.in_shard(everyone, (index, 2)),
+        book = gradebook.Gradebook(
+            str(local["root"]), shards.in_shard(everyone, (index, 2)),
             {name: reports[name] for name in names}, "own",
             {key: local["json"][key] for key in ("checker", "kata",
                                                  "specs")},
             (index, 2), [item.name for item in everyone])
-        roster.write_outputs(book, roster.Outputs(
+        gradebook.write(book, gradebook.Outputs(
             json=tmp_path / "shard{}.json".format(index)))
-    shards = [str(tmp_path / "shard{}.json".format(index))
-              for index in (2, 1)]
-    code = cli.main(["roster", "merge", *shards, "--csv",
+    outputs = [str(tmp_path / "shard{}.json".format(index))
+               for index in (2, 1)]
+    code = cli.main(["roster", "merge", *outputs, "--csv",
                      str(tmp_path / "merged.csv"), "--json",
                      str(tmp_path / "merged.json")])
     assert (tmp_path / "merged.csv").read_bytes() == local["csv"]
@@ -198,10 +200,10 @@ def test_shards_merge_into_the_whole_gradebook(
         local["json"]
     assert code == cli.EXIT_FAIL
     capsys.readouterr()
-    assert cli.main(["roster", "merge", shards[0], shards[0]]) == \
+    assert cli.main(["roster", "merge", outputs[0], outputs[0]]) == \
         cli.EXIT_USAGE
     assert "given twice" in capsys.readouterr().err
-    assert cli.main(["roster", "merge", shards[0], "--csv",
+    assert cli.main(["roster", "merge", outputs[0], "--csv",
                      str(tmp_path / "part.csv")]) == cli.EXIT_FAIL
     assert "missing shard(s): 1/2; not graded: alice, carol" in \
         capsys.readouterr().err

@@ -10,7 +10,8 @@ import pytest
 
 from kata import cli
 from kata.catalogue.steps import SOLUTION_DIR, STEPS, SUBMISSION_FILES
-from kata.classroom import roster
+from kata.classroom import discovery
+from kata.reports import classsummary, gradebook
 
 NESTED = "alx-backend-user-data/0x03-user_authentication_service"
 
@@ -65,8 +66,8 @@ def graded(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, object]:
 def test_finds_submissions_by_their_files(tmp_path: Path) -> None:
     """A submission is found in the student folder or deeper."""
     root = make_class(tmp_path / "class")
-    found = {item.name: item.submission for item in roster.find_students(
-        root)}
+    found = {item.name: item.submission
+             for item in discovery.find_students(root)}
     assert found["alice"] == root / "alice"
     assert found["bob"] == root / "bob" / NESTED
     assert found["frank"] is None
@@ -116,7 +117,7 @@ def test_summary_counts_passes_and_the_most_failed_check(
     """The summary's counts agree with the reports."""
     reports = {entry["student"]: entry["report"]
                for entry in graded["json"]["students"] if entry["report"]}
-    text = roster.summary(reports, ["frank"])
+    text = classsummary.summary(reports, ["frank"])
     assert "No submission found in: frank" in text
     assert "  0  User model" in text and "4/5 passed" in text
     failures: Dict[str, int] = {}
@@ -176,15 +177,15 @@ def test_roster_refuses_to_grade_unconfined(
 
 def test_gradebook_credits_own_verdicts_unless_told_integrated() -> None:
     """--credit integrated counts the whole stack's verdicts instead."""
-    student = roster.Student("bob", Path("bob"), Path("bob"))
+    student = gradebook.Student("bob", Path("bob"), Path("bob"))
     tasks = [{"task": 10, "passed": False, "integrated_passed": False},
              {"task": 11, "passed": True, "integrated_passed": False}]
     report = {"submission": "bob", "tasks": tasks, "tasks_passed": 1,
               "score": 50.0, "tasks_passed_integrated": 0,
               "score_integrated": 0.0}
-    header, own = roster.gradebook_rows([student], {"bob": report})
-    _, integrated = roster.gradebook_rows([student], {"bob": report},
-                                          "integrated")
+    header, own = gradebook.rows([student], {"bob": report})
+    _, integrated = gradebook.rows([student], {"bob": report},
+                                   "integrated")
     column = header.index("task 11")
     assert (own[column], own[-2:]) == ("pass", ["1", "50.0"])
     assert (integrated[column], integrated[-2:]) == ("fail", ["0", "0.0"])

@@ -12,8 +12,9 @@ import pytest
 
 from kata import cli
 from kata.catalogue.steps import SOLUTION_DIR
-from kata.classroom import roster
+from kata.classroom import discovery
 from kata.reading.text import one_line
+from kata.reports import gradebook
 
 # Folder names a class may hold, from a mischievous student or a tool.
 HOSTILE = ['=HYPERLINK("x","y")', "\x1b[31mred", "-2+3", "@SUM(A1)",
@@ -67,7 +68,7 @@ def test_no_cell_of_the_gradebook_starts_a_formula(
     assert "'=HYPERLINK(\"x\",\"y\")" in names
     assert "'-2+3" in names and "'@SUM(A1)" in names
     assert "''quoted" in names
-    assert sorted(roster.csv_text(name) for name in names) == sorted(
+    assert sorted(gradebook.csv_text(name) for name in names) == sorted(
         one_line(name) for name in HOSTILE + [NOT_FOUND])
     assert all(cell.startswith('"') for line in (
         graded["folder"] / "grades.csv").read_text().splitlines()
@@ -116,11 +117,11 @@ def test_only_finds_a_student_by_either_name(
     record = json.loads(history)
     assert record["student"] == "\\x1b[31mred"
     assert "\x1b" not in history and "\\u001b" not in history
-    book = {roster.csv_text(row[0]): row
+    book = {gradebook.csv_text(row[0]): row
             for row in rows(tmp_path / "grades.csv")}
     header = book["student"]
     assert book["\\x1b[31mred"][header.index("task 01")] == "pass"
-    before = {roster.csv_text(row[0]): row
+    before = {gradebook.csv_text(row[0]): row
               for row in rows(graded["folder"] / "grades.csv")}
     assert book["'quoted"] == before["'quoted"]
     missing = run(tmp_path, "--only", "no\x1bbody")
@@ -132,12 +133,12 @@ def test_a_cell_is_marked_and_read_back_exactly() -> None:
     """csv_text undoes csv_cell, for plain and for dangerous cells."""
     for text in ["alice", "=1+2", "'=1+2", "''", "'", "", "-", "100.0",
                  "\tx", "a=b"]:
-        cell = roster.csv_cell(text)
+        cell = gradebook.csv_cell(text)
         assert not cell.startswith(DANGEROUS)
-        assert roster.csv_text(cell) == text
+        assert gradebook.csv_text(cell) == text
 
 
 def test_students_are_named_by_escaped_folder_names() -> None:
     """Two folder names that escape alike stay two students."""
-    assert roster.shown_names(["a\nb", "a\\nb", "ok"]) == [
+    assert discovery.shown_names(["a\nb", "a\\nb", "ok"]) == [
         "a\\nb", "a\\nb (2)", "ok"]

@@ -1,271 +1,96 @@
 #!/usr/bin/env python3
 """Grade a whole class: every submission under a folder, into a gradebook.
 
-Each sub-folder of the roster folder is one student. Their submission may sit
-deeper (e.g. ``alx-backend-user-data/0x03-user_authentication_service``): it
-is the shallowest folder holding the exercise's files.
-
-A student's name is their folder's name, which is data like any other: it
-is escaped (text.one_line) before it reaches any output, and every cell
-of the CSV gradebook is kept from being read as a spreadsheet formula.
+A roster run finds the students (discovery.py), takes its slice of the
+class (shards.py), grades them here or on a Dask cluster (engine.py) and
+may compare them (similarity.py); the outcome then writes the gradebook
+(reports/gradebook.py) and a regrade's change (history.py), or says what
+would change. Nothing here prints: the caller is told the progress as it
+goes and gets back what there is to say.
 """
-import csv
-import datetime
-import json
 import subprocess
-import sys
-from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
-
-from tqdm import tqdm
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple
 
 from kata.catalogue import manifest
-from kata.catalogue.steps import REPO_ROOT, STEPS, SUBMISSION_FILES
-from kata.classroom import engine, similarity
+from kata.catalogue.steps import REPO_ROOT
+from kata.classroom import discovery, engine, history, shards, similarity
 from kata.grading import grader
 from kata.reading import text
-from kata.reports import classreport, report
+from kata.reports import gradebook
+from kata.reports.gradebook import Gradebook, Outputs, Report, Student
 from kata.sandbox import jail
-
-SEARCH_DEPTH = 4
-# Folders that never hold a submission and may be huge.
-SKIPPED_FOLDERS = {"__pycache__", "node_modules", "venv", ".venv", "env",
-                   "site-packages", ".git"}
-PYTHON_FILES = [name for name in SUBMISSION_FILES if name.endswith(".py")]
-HISTORY_SUFFIX = ".history.jsonl"
-# What makes a spreadsheet read a cell as a formula when it leads the cell
-# (OWASP's list), and the quote that neutralises them: a cell that starts
-# with the quote itself gets one more, so that reading back is exact.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-TEXT_MARK = "'"
-Report = Dict[str, Any]
 
 
 class RosterError(ValueError):
-    """A roster that cannot be graded or merged as asked; says why."""
+    """A roster that cannot be graded as asked; says why."""
+
+
+class Progress(Protocol):
+    """What a roster run tells of its grading as it goes, to show it."""
+
+    def started(self, total: int) -> None:
+        """Hear that total submissions are about to be graded."""
+
+    def graded(self, name: str) -> None:
+        """Hear that the submission of the student name was graded."""
+
+    def not_graded(self, name: str, why: str) -> None:
+        """Hear that the cluster could not grade name's submission, and why.
+
+        why is printable on one line.
+        """
+
+    def finished(self) -> None:
+        """Hear that the grading is over, whether it succeeded or not."""
+
+
+class Unwatched:
+    """The progress of a run that nobody watches: every event is ignored."""
+
+    def started(self, total: int) -> None:
+        """Ignore that total submissions are about to be graded."""
+
+    def graded(self, name: str) -> None:
+        """Ignore that a submission was graded."""
+
+    def not_graded(self, name: str, why: str) -> None:
+        """Ignore that a submission could not be graded."""
+
+    def finished(self) -> None:
+        """Ignore that the grading is over."""
 
 
 @dataclass
-class Student:
-    """A student's folder and, if one was found, their submission in it.
+class Outcome:
+    """A class graded, not yet written: the gradebook and where it goes.
 
-    name is the folder's name made printable on one line (and told apart
-    from another folder's that escapes to the same text).
+    regraded names the students graded this time; only, the one student
+    regraded (roster --only), whose change goes to the history; similarity,
+    when the submissions were compared, says which pairs were flagged.
     """
 
-    name: str
-    folder: Path
-    submission: Optional[Path]
+    book: Gradebook
+    outputs: Outputs
+    regraded: List[str]
+    only: Optional[str] = None
+    similarity: Optional[str] = None
 
+    def changes(self) -> str:
+        """Return how each regraded row would change the outputs' rows."""
+        return history.differences(self.book, self.regraded, self.outputs)
 
-def _score_of(folder: Path) -> int:
-    """Return how many of the exercise's Python files a folder holds."""
-    return sum((folder / name).is_file() for name in PYTHON_FILES)
+    def write(self) -> None:
+        """Write the outputs, and a regrade's change to the history.
 
-
-def find_submission(folder: Path) -> Optional[Path]:
-    """Return the shallowest folder under folder holding exercise files."""
-    level = [folder]
-    for _ in range(SEARCH_DEPTH + 1):
-        found = [candidate for candidate in level if _score_of(candidate)]
-        if found:
-            return max(found, key=lambda candidate: (_score_of(candidate),
-                                                     str(candidate)))
-        level = sorted(child for candidate in level
-                       for child in _subfolders(candidate))
-    return None
-
-
-def _subfolders(folder: Path) -> List[Path]:
-    """Return the sub-folders worth searching, skipping environments."""
-    try:
-        children = list(folder.iterdir())
-    except OSError:
-        return []
-    return [child for child in children
-            if child.is_dir() and not child.is_symlink()
-            and child.name not in SKIPPED_FOLDERS
-            and not child.name.startswith(".")
-            and not (child / "pyvenv.cfg").exists()]
-
-
-def find_students(roster: Path) -> List[Student]:
-    """Return every student folder of the roster, sorted by name."""
-    folders = [folder for folder in sorted(roster.iterdir())
-               if folder.is_dir() and not folder.name.startswith(".")]
-    names = shown_names([folder.name for folder in folders])
-    return sorted((Student(name, folder, find_submission(folder))
-                   for name, folder in zip(names, folders)),
-                  key=lambda item: item.name)
-
-
-def shown_names(raw: Sequence[str]) -> List[str]:
-    """Return folder names as outputs show them: escaped, and distinct.
-
-    Two names that escape alike (a real escape character, and its
-    spelling typed out) are told apart by a number, in a fixed order.
-    """
-    taken: set = set()
-    shown = []
-    for name in raw:
-        escaped = candidate = text.one_line(name)
-        number = 1
-        while candidate in taken:
-            number += 1
-            candidate = "{} ({})".format(escaped, number)
-        taken.add(candidate)
-        shown.append(candidate)
-    return shown
-
-
-def csv_cell(text: str) -> str:
-    """Return a gradebook cell that no spreadsheet reads as a formula."""
-    if text.startswith(FORMULA_STARTS + (TEXT_MARK,)):
-        return TEXT_MARK + text
-    return text
-
-
-def csv_text(cell: str) -> str:
-    """Return what a cell written by csv_cell held before it was marked."""
-    return cell[1:] if cell.startswith(TEXT_MARK) else cell
-
-
-def gradebook_rows(students: List[Student],
-                   reports: Dict[str, Dict[str, Any]],
-                   credit: str = "own") -> List[List[str]]:
-    """Return the CSV rows: a header, then a row per student.
-
-    credit "own" counts each task's own verdict; "integrated" counts the
-    verdict of the student's whole stack.
-    """
-    key = "integrated_passed" if credit == "integrated" else "passed"
-    header = ["student", "submission"] + [
-        "task {:02d}".format(item.number) for item in STEPS] + [
-        "tasks passed", "score"]
-    rows = [header]
-    for student in students:
-        data = reports.get(student.name)
-        if data is None:
-            # No submission in the folder, or its grading failed.
-            status = "not found" if student.submission is None \
-                else "not graded"
-            rows.append([student.name, status] + [""] * len(STEPS)
-                        + ["0", "0.0"])
-            continue
-        verdicts = {task["task"]: "pass" if task.get(key, task["passed"])
-                    else "fail" for task in data["tasks"]}
-        if credit == "integrated":
-            totals = [str(data.get("tasks_passed_integrated",
-                                   data["tasks_passed"])),
-                      str(data.get("score_integrated", data["score"]))]
-        else:
-            totals = [str(data["tasks_passed"]), str(data["score"])]
-        rows.append([student.name, data["submission"]] + [
-            verdicts.get(item.number, "") for item in STEPS] + totals)
-    return rows
-
-
-def summary(reports: Dict[str, Dict[str, Any]],
-            not_found: List[str]) -> str:
-    """Return per task how many passed, and the most failed check."""
-    lines = ["Graded {} submission(s).".format(len(reports))]
-    if not_found:
-        lines.append("No submission found in: {}".format(
-            ", ".join(not_found)))
-    failures: Counter = Counter()
-    for item in STEPS:
-        passed = sum(1 for data in reports.values() for task in data["tasks"]
-                     if task["task"] == item.number and task["passed"])
-        lines.append("{:>3}  {:<40} {}/{} passed".format(
-            item.number, item.title, passed, len(reports)))
-    for data in reports.values():
-        for task in data["tasks"]:
-            for check in task["checks"]:
-                if not check["passed"]:
-                    failures["task {:02d}: {}".format(
-                        task["task"], check["name"])] += 1
-    if failures:
-        # Ties go to the earliest check, so the summary is reproducible.
-        check, count = min(failures.items(),
-                           key=lambda item: (-item[1], item[0]))
-        lines.append("Most failed check: {} ({} submission(s))".format(
-            check, count))
-    else:
-        lines.append("No check failed.")
-    return "\n".join(lines)
-
-
-@dataclass
-class Outputs:
-    """The files a roster run writes; None where none was asked for."""
-
-    csv: Optional[Path] = None
-    json: Optional[Path] = None
-    html: Optional[Path] = None
-
-    @property
-    def history(self) -> Optional[Path]:
-        """Return the regrade history's file, beside the gradebook."""
-        base = self.csv or self.json
-        return None if base is None else Path(str(base) + HISTORY_SUFFIX)
-
-
-@dataclass
-class Gradebook:
-    """What a roster run graded: the students, their reports, the stamps.
-
-    shard is (K, N) for the K-th of N slices of the class, whose names are
-    class_students; versions says which kata and specs graded it.
-    """
-
-    roster: str
-    students: List[Student]
-    reports: Dict[str, Report]
-    credit: str = "own"
-    versions: Dict[str, str] = field(default_factory=dict)
-    shard: Optional[Tuple[int, int]] = None
-    class_students: List[str] = field(default_factory=list)
-    # roster --similarity's pairs (similarity.compare_folders), if asked.
-    similar_pairs: Optional[List[Dict[str, Any]]] = None
-
-    @property
-    def not_found(self) -> List[str]:
-        """Return the students in whose folder no submission was found."""
-        return [item.name for item in self.students
-                if item.submission is None]
-
-    @property
-    def everyone_passed(self) -> bool:
-        """Tell whether every student was found and passed every task."""
-        return all(data["tasks_passed"] == data["tasks_total"]
-                   for data in self.reports.values()) and not self.not_found \
-            and all(item.name in self.reports for item in self.students)
-
-
-def parse_shard(text: str) -> Tuple[int, int]:
-    """Parse K/N (the K-th of N slices, from 1) or raise RosterError."""
-    index, _, count = text.partition("/")
-    try:
-        shard = (int(index), int(count))
-    except ValueError:
-        raise RosterError("{!r} is not a shard: write K/N, e.g. 1/3".format(
-            text))
-    if not 1 <= shard[0] <= shard[1]:
-        raise RosterError("shard {} does not exist: K/N needs 1 <= K <= "
-                          "N".format(text))
-    return shard
-
-
-def in_shard(students: Sequence[Student],
-             shard: Optional[Tuple[int, int]]) -> List[Student]:
-    """Return the students of a shard: every N-th by sorted name, from K."""
-    if shard is None:
-        return list(students)
-    ordered = sorted(students, key=lambda item: item.name)
-    return [item for position, item in enumerate(ordered)
-            if position % shard[1] == shard[0] - 1]
+        A regrade of one student keeps the other rows of an earlier CSV
+        as it wrote them.
+        """
+        if self.only is not None and \
+                history.file_for(self.outputs) is not None:
+            history.record_regrade(self.book, self.only, self.outputs)
+        gradebook.write(self.book, self.outputs, keep_others=self.only)
 
 
 def versions() -> Dict[str, str]:
@@ -293,17 +118,17 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
                  shard: Optional[Tuple[int, int]] = None,
                  scheduler: Optional[str] = None,
                  certs: Optional[Path] = None,
-                 dry_run: bool = False,
-                 alike: Optional[similarity.Options] = None) -> bool:
-    """Grade a class folder into outputs; tell whether everyone passed.
+                 alike: Optional[similarity.Options] = None,
+                 progress: Optional[Progress] = None) -> Outcome:
+    """Grade a class folder for outputs, which the outcome writes.
 
-    only regrades one student, keeping the others' rows and recording the
-    change in the history; shard grades one slice of the class; scheduler
+    only regrades one student, keeping the others' reports from the
+    earlier JSON output; shard grades one slice of the class; scheduler
     (tls://HOST:PORT) grades on a sealed Dask cluster instead of here,
-    with the certificates in the folder certs; dry_run prints what would
-    change and writes nothing; alike, when given, compares the submissions
-    with each other and with solution/. A cluster that grades none of the
-    submissions is broken: nothing is written, and RosterError says why.
+    with the certificates in the folder certs; alike, when given, compares
+    the submissions with each other and with solution/; progress hears of
+    the grading as it goes. A cluster that grades none of the submissions
+    is broken, and RosterError says why.
     """
     if not folder.is_dir():
         raise RosterError("{} is not a folder".format(folder))
@@ -323,8 +148,8 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
             "roster refuses to grade without the sandbox, and bubblewrap "
             "cannot run here: {} (or pass --allow-unisolated to run every "
             "student's code unconfined)".format(jail.INSTALL_HINT))
-    everyone = find_students(folder.resolve())
-    students = in_shard(everyone, shard)
+    everyone = discovery.find_students(folder.resolve())
+    students = shards.in_shard(everyone, shard)
     to_grade = students
     if only is not None:
         # The name as shown first, else the folder's own name.
@@ -336,24 +161,21 @@ def grade_roster(folder: Path, outputs: Outputs, only: Optional[str] = None,
         only = to_grade[0].name
     stamps = versions()
     fresh = _grade(to_grade, jobs, timeout, min_doc_words, allow_unisolated,
-                   (scheduler, certs), stamps["kata"])
-    earlier = _previous_reports(outputs.json)
+                   (scheduler, certs), stamps["kata"],
+                   progress or Unwatched())
+    earlier = gradebook.read_reports(outputs.json)
     reports = dict(earlier) if only is not None else {}
     for item in to_grade:
         reports.pop(item.name, None)
     reports.update(fresh)
     book = Gradebook(str(folder), students, reports, credit, stamps, shard,
                      [item.name for item in everyone])
+    outcome = Outcome(book, outputs, [item.name for item in to_grade], only)
     if alike is not None:
         book.similar_pairs = similar_pairs(students, reports, alike)
-    if dry_run:
-        print(differences(book, [item.name for item in to_grade], outputs))
-        return book.everyone_passed
-    if only is not None and outputs.history is not None:
-        record_regrade(book, only, outputs)
-    write_outputs(book, outputs, keep_others=only)
-    print(summary(book.reports, book.not_found))
-    return book.everyone_passed
+        outcome.similarity = flagged_text(book.similar_pairs,
+                                          alike.threshold)
+    return outcome
 
 
 def _check_cluster(scheduler: str, certs: Optional[Path]) -> None:
@@ -374,34 +196,34 @@ def _check_cluster(scheduler: str, certs: Optional[Path]) -> None:
 def _grade(students: List[Student], jobs: int, timeout: Optional[float],
            min_doc_words: int, allow_unisolated: bool,
            where: Tuple[Optional[str], Optional[Path]],
-           kata: str) -> Dict[str, Report]:
+           kata: str, progress: Progress) -> Dict[str, Report]:
     """Grade the students' submissions here or on a cluster, by name.
 
     where is the cluster's scheduler and certificates, or (None, None).
     """
     graded = [(item.name, item.submission) for item in students
               if item.submission is not None]
-    bar = tqdm(total=len(graded), desc="grading", unit="submission",
-               file=sys.stderr, disable=None)
+    progress.started(len(graded))
     try:
         scheduler, certs = where
         if scheduler is not None and certs is not None:
-            return _grade_on_cluster(scheduler, certs, graded, bar,
+            return _grade_on_cluster(scheduler, certs, graded, progress,
                                      engine.GradingOptions(
                                          timeout, min_doc_words,
                                          allow_unisolated, kata))
         grades = grader.grade_many(
             [folder for _, folder in graded], jobs=max(1, jobs),
-            timeout=timeout, on_graded=lambda index: bar.update(1),
+            timeout=timeout,
+            on_graded=lambda index: progress.graded(graded[index][0]),
             min_doc_words=min_doc_words)
         return {name: grade.to_dict()
                 for (name, _), grade in zip(graded, grades)}
     finally:
-        bar.close()
+        progress.finished()
 
 
 def _grade_on_cluster(scheduler: str, certs: Path,
-                      graded: List[Tuple[str, Path]], bar: tqdm,
+                      graded: List[Tuple[str, Path]], progress: Progress,
                       options: engine.GradingOptions) -> Dict[str, Report]:
     """Grade on the cluster; refuse a run in which every grading failed.
 
@@ -413,15 +235,14 @@ def _grade_on_cluster(scheduler: str, certs: Path,
     failed: Dict[str, str] = {}
 
     def note_failure(name: str, why: str) -> None:
-        """Remember why a submission was not graded, and say it."""
+        """Remember why a submission was not graded, and tell it."""
         failed[name] = text.one_line(why)
-        bar.write("not graded: {}: {}".format(name, failed[name]),
-                  file=sys.stderr)
+        progress.not_graded(name, failed[name])
 
     try:
         reports = engine.grade_on_cluster(
             scheduler, certs, graded, options,
-            on_graded=lambda name: bar.update(1), on_failed=note_failure)
+            on_graded=progress.graded, on_failed=note_failure)
     except engine.EngineError as error:
         raise RosterError(text.one_line(str(error)))
     if graded and not reports:
@@ -435,226 +256,31 @@ def _grade_on_cluster(scheduler: str, certs: Path,
     return reports
 
 
-def _previous_reports(path: Optional[Path]) -> Dict[str, Report]:
-    """Return the reports stored in an earlier JSON output, if any."""
-    return {entry["student"]: entry["report"]
-            for entry in _previous_json(path).get("students", [])
-            if isinstance(entry, dict) and entry.get("report")}
-
-
-def _previous_json(path: Optional[Path]) -> Dict[str, Any]:
-    """Return an earlier JSON output as data; empty when there is none."""
-    if path is None or not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _previous_csv(path: Optional[Path]) -> Dict[str, List[str]]:
-    """Return the rows of an earlier CSV gradebook by student."""
-    if path is None or not path.is_file():
-        return {}
-    with open(path, newline="") as handle:
-        rows = [[csv_text(cell) for cell in row]
-                for row in csv.reader(handle)]
-    return {row[0]: row for row in rows[1:] if row}
-
-
-def _earlier_rows(book: Gradebook, outputs: Outputs) -> Dict[str, List[str]]:
-    """Return the earlier gradebook's rows: from its CSV, else its JSON."""
-    rows = _previous_csv(outputs.csv)
-    if rows:
-        return rows
-    earlier = _previous_reports(outputs.json)
-    known = [item for item in book.students if item.name in earlier]
-    return {row[0]: row
-            for row in gradebook_rows(known, earlier, book.credit)[1:]}
-
-
-def _changes(header: List[str], old: Optional[List[str]],
-             new: List[str]) -> List[str]:
-    """Return each column of a row that changed, as "column: old -> new"."""
-    if old is None:
-        return ["not in the earlier gradebook"]
-    return ["{}: {} -> {}".format(column, before or "-", after or "-")
-            for column, before, after in zip(header[1:], old[1:], new[1:])
-            if before != after]
-
-
-def differences(book: Gradebook, names: List[str], outputs: Outputs) -> str:
-    """Return, per regraded student, how their row would change."""
-    rows = gradebook_rows(book.students, book.reports, book.credit)
-    header, new = rows[0], {row[0]: row for row in rows[1:]}
-    earlier = _earlier_rows(book, outputs)
-    lines = ["Dry run: nothing was written."]
-    for name in names:
-        changed = _changes(header, earlier.get(name), new[name])
-        lines.append(text.one_line("{}: {}".format(
-            name, "; ".join(changed) if changed else "unchanged")))
-    return "\n".join(lines)
-
-
-def record_regrade(book: Gradebook, name: str, outputs: Outputs) -> None:
-    """Append a regrade's old and new row to the history (JSON Lines).
-
-    The history is a file of its own, only ever appended to, so that a
-    later full regrade, which rewrites the gradebook, cannot lose it.
-    """
-    rows = gradebook_rows(book.students, book.reports, book.credit)
-    header, new = rows[0], {row[0]: row for row in rows[1:]}[name]
-    old = _earlier_rows(book, outputs).get(name)
-    earlier = _previous_json(outputs.json)
-    record = {
-        "when": datetime.datetime.now(datetime.timezone.utc).isoformat(
-            timespec="seconds"),
-        "student": name, "checker": book.versions.get("checker"),
-        "kata": book.versions.get("kata"),
-        "specs": book.versions.get("specs"),
-        "earlier_specs": earlier.get("specs"),
-        "old": None if old is None else dict(zip(header, old)),
-        "new": dict(zip(header, new)),
-        "changes": _changes(header, old, new)}
-    assert outputs.history is not None
-    with open(str(outputs.history), "a") as handle:
-        handle.write(json.dumps(record, sort_keys=True) + "\n")
-
-
-def write_outputs(book: Gradebook, outputs: Outputs,
-                  keep_others: Optional[str] = None) -> None:
-    """Write the CSV gradebook and the JSON reports that were asked for.
-
-    keep_others names the one student regraded: the other rows of an
-    earlier CSV are kept as it wrote them.
-    """
-    if outputs.csv:
-        rows = gradebook_rows(book.students, book.reports, book.credit)
-        if keep_others is not None:
-            earlier = _previous_csv(outputs.csv)
-            rows = [rows[0]] + [
-                row if row[0] == keep_others or row[0] not in earlier
-                else earlier[row[0]] for row in rows[1:]]
-        with open(outputs.csv, "w", newline="") as handle:
-            # Every cell quoted, and none starting a formula (OWASP's
-            # advice on CSV injection): whatever the spreadsheet's
-            # separator, no cell begins inside another one.
-            csv.writer(handle, quoting=csv.QUOTE_ALL).writerows(
-                [[csv_cell(cell) for cell in row] for row in rows])
-    if outputs.json:
-        data: Dict[str, Any] = {
-            "roster": text.one_line(book.roster),
-            "students": [{"student": item.name,
-                          "folder": text.one_line(str(item.folder)),
-                          "report": book.reports.get(item.name)}
-                         for item in book.students],
-            "not_found": book.not_found}
-        data.update(book.versions)
-        if book.shard is not None:
-            data["shard"] = {"index": book.shard[0], "count": book.shard[1],
-                             "class_students": book.class_students}
-        if book.similar_pairs is not None:
-            data["similar_pairs"] = book.similar_pairs
-        outputs.json.write_text(json.dumps(data, indent=2) + "\n")
-    if outputs.html:
-        outputs.html.write_text(classreport.render(
-            text.one_line(book.roster),
-            [item.name for item in book.students], book.reports,
-            book.similar_pairs), encoding="utf-8")
-
-
 def similar_pairs(students: List[Student], reports: Dict[str, Report],
                   alike: similarity.Options) -> List[Dict[str, Any]]:
-    """Compare the students' submissions; print and return the pairs."""
+    """Compare the students' submissions with each other and solution/."""
     folders = {item.name: (item.submission, list(
         (reports.get(item.name) or {}).get("extra_modules", [])))
         for item in students if item.submission is not None}
-    pairs = similarity.compare_folders(folders, alike)
-    flagged = [pair for pair in pairs if pair["flagged"]]
-    print("Similarity: {} pair(s) flagged at {} or more{}".format(
-        len(flagged), alike.threshold, "".join(
+    return similarity.compare_folders(folders, alike)
+
+
+def flagged_text(pairs: List[Dict[str, Any]], threshold: float) -> str:
+    """Return the lines that say how many pairs were flagged, and which."""
+    alike = [pair for pair in pairs if pair["flagged"]]
+    return "Similarity: {} pair(s) flagged at {} or more{}".format(
+        len(alike), threshold, "".join(
             "\n  {} ~ {}: {}".format(pair["a"], pair["b"], pair["score"])
-            for pair in flagged)))
-    return pairs
+            for pair in alike))
 
 
 def merge_shards(paths: Sequence[Path], outputs: Outputs,
-                 credit: str = "own",
-                 warn: Callable[[str], None] = print) -> bool:
-    """Join shards' JSON outputs into one gradebook; tell if all passed.
+                 credit: str = "own") -> shards.Merged:
+    """Join shards' JSON outputs into one gradebook, written to outputs.
 
-    Refuse files that are not shards, shards of different counts or
-    graded by different kata or specs, and shards or students given twice;
-    a missing shard is reported through warn, and counts as a failure.
+    The result says which shards were missing, if any were: a missing
+    shard is no error, but a class graded in part is not all passed.
     """
-    shards = [_read_shard(path) for path in paths]
-    if not shards:
-        raise RosterError("roster merge needs the shards' JSON outputs")
-    for key in ("kata", "specs"):
-        seen = {data.get(key) for _, data in shards}
-        if len(seen) > 1:
-            raise RosterError(
-                "the shards were graded with different {}: {}".format(
-                    "checkers (kata)" if key == "kata" else "specs",
-                    ", ".join("{} ({})".format(path, str(data.get(key))[:12])
-                              for path, data in shards)))
-    counts = {data["shard"]["count"] for _, data in shards}
-    if len(counts) > 1:
-        raise RosterError("the shards slice the class differently: {}".format(
-            ", ".join("{} is {}/{}".format(
-                path, data["shard"]["index"], data["shard"]["count"])
-                for path, data in shards)))
-    count = counts.pop()
-    owners: Dict[str, Path] = {}
-    indexes: Dict[int, Path] = {}
-    students: List[Student] = []
-    reports: Dict[str, Report] = {}
-    for path, data in shards:
-        index = data["shard"]["index"]
-        if index in indexes:
-            raise RosterError("shard {}/{} is given twice: {} and {}".format(
-                index, count, indexes[index], path))
-        indexes[index] = path
-        for entry in data["students"]:
-            name = text.one_line(str(entry["student"]))
-            if name in owners:
-                raise RosterError("{} is graded in two shards: {} and "
-                                  "{}".format(name, owners[name], path))
-            owners[name] = path
-            found = entry.get("report")
-            students.append(Student(name, Path(entry["folder"]),
-                                    Path(found["submission"]) if found
-                                    else None))
-            if found:
-                reports[name] = found
-    missing = sorted(set(range(1, count + 1)) - set(indexes))
-    first = shards[0][1]
-    stamps = {key: first[key] for key in ("checker", "kata", "specs")
-              if key in first}
-    book = Gradebook(first.get("roster", ""),
-                     sorted(students, key=lambda item: item.name), reports,
-                     credit, stamps)
-    write_outputs(book, outputs)
-    print(summary(book.reports, book.not_found))
-    if missing:
-        ungraded = sorted(set(first["shard"].get("class_students", []))
-                          - set(owners))
-        warn("missing shard(s): {}{}".format(
-            ", ".join("{}/{}".format(index, count) for index in missing),
-            "; not graded: " + ", ".join(ungraded) if ungraded else ""))
-    return book.everyone_passed and not missing
-
-
-def _read_shard(path: Path) -> Tuple[Path, Dict[str, Any]]:
-    """Return a shard's JSON output, or raise RosterError saying why not."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError) as error:
-        raise RosterError("cannot read {}: {}".format(path, error))
-    shard = data.get("shard") if isinstance(data, dict) else None
-    if not isinstance(shard, dict) or not isinstance(
-            data.get("students"), list):
-        raise RosterError("{} is not the JSON output of a roster --shard "
-                          "run".format(path))
-    return path, data
+    merged = shards.merge(paths, credit)
+    gradebook.write(merged.book, outputs)
+    return merged
