@@ -8,8 +8,10 @@ reference, and the grade assembled from the checks.
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Union
+from typing import (Callable, Dict, List, Mapping, Optional, Sequence, Union,
+                    cast)
 
 from kata.catalogue import manifest
 from kata.catalogue.steps import STEPS, Step
@@ -64,6 +66,20 @@ def machine_load(start: Optional[float] = None) -> Dict[str, float]:
     now = os.getloadavg()[0]
     return {"start": now if start is None else start, "end": now,
             "cores": float(os.cpu_count() or 1)}
+
+
+@dataclass(frozen=True)
+class RunKey:
+    """Which spec run a result is of: one step's, on one submission's code.
+
+    own_code tells the run of the step's own code spliced among the
+    reference (see kata/grading/charging.py) from the run of the student's
+    whole stack.
+    """
+
+    submission: int
+    step: int
+    own_code: bool
 
 
 def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
@@ -152,12 +168,10 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
         # Longest first within a submission: the end-to-end run must not be
         # the one left running alone at the end.
         by_cost = sorted(steps, key=lambda step: -expected_cost(step))
-        spec_jobs = [specrun.SpecJob((index, step.number), step, copy,
-                                     subject(index))
+        spec_jobs = [specrun.SpecJob(RunKey(index, step.number, False),
+                                     step, copy, subject(index))
                      for index, copy in enumerate(copies) for step in by_cost]
-        remaining = {index: 0 for index in range(len(copies))}
-        for job in spec_jobs:
-            remaining[job.key[0]] += 1
+        remaining = {index: len(by_cost) for index in range(len(copies))}
 
         def done(job: specrun.SpecJob, result: specrun.SpecResult
                  ) -> List[specrun.SpecJob]:
@@ -168,10 +182,12 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
             fully graded its jail ends.
             """
             check_style()
-            index, number = job.key[0], job.key[1]
+            # specrun keeps a job's key opaque; this grading's are RunKeys.
+            key = cast(RunKey, job.key)
+            index, number = key.submission, key.step
             remaining[index] -= 1
             more = []
-            if len(job.key) == 2 and not spec_passed(result):
+            if not key.own_code and not spec_passed(result):
                 # With none of its code written, a step can only fail among
                 # the reference too (selftest/test_own_code_runs.py): the
                 # run would tell nothing.
@@ -182,7 +198,7 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                 variants[index][number] = variant
                 if isinstance(variant, Path):
                     more.append(specrun.SpecJob(
-                        (index, number, "own"), job.step, variant,
+                        RunKey(index, number, True), job.step, variant,
                         subject(index, variant.name)))
                     remaining[index] += 1
             if remaining[index] == 0:
@@ -212,8 +228,10 @@ def grade_many(submissions: Sequence[Path], steps: Sequence[Step] = STEPS,
                         charging.charge([
                             _task(step, copies[index], too_large[index],
                                   problems[index] or {},
-                                  results.get((index, step.number)),
-                                  results.get((index, step.number, "own")),
+                                  results.get(
+                                      RunKey(index, step.number, False)),
+                                  results.get(
+                                      RunKey(index, step.number, True)),
                                   variants[index].get(step.number))
                             for step in steps]),
                         confinement.get(index, describe_confinement(None)),
