@@ -15,7 +15,8 @@ import sys
 from pathlib import Path
 from typing import Dict
 
-SUBJECT_PARENT = Path(__file__).resolve().parent.parent / "kata"
+SUBJECT_PARENT = (Path(__file__).resolve().parent.parent / "kata"
+                  / "sandbox")
 
 
 def subject_environment() -> Dict[str, str]:
