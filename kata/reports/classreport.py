@@ -214,11 +214,11 @@ def _heatmap(students: List[str], grades: Dict[str, Grade],
                 "{}/{}".format(passed, len(grade.tasks))
                 if grade else "not graded", similar))
     out.append("</tbody><tfoot><tr><th class=\"name\">pass rate</th>")
-    graded = [grades[name] for name in students if name in grades]
+    graded = [_tasks_of(grades[name]) for name in students
+              if name in grades]
     for item in STEPS:
-        passed = sum(1 for grade in graded
-                     if getattr(_tasks_of(grade).get(item.number), "passed",
-                                False))
+        passed = sum(1 for tasks in graded
+                     if item.number in tasks and tasks[item.number].passed)
         out.append('<th class="rate">{}</th>'.format(
             "{:.0%}".format(passed / len(graded)) if graded else "-"))
     out.append("<th></th>{}</tr></tfoot></table>".format(
