@@ -13,6 +13,7 @@ unpickled, imported or evaluated here; a malformed, oversized or late
 answer raises a ``SubjectBroke`` whose message a student can read.
 """
 import json
+import math
 import os
 import re
 import shutil
@@ -37,6 +38,9 @@ WHERE_LEAD = 1.0
 # The share of its backstop that a request cut short by the run's deadline
 # must have waited for its stop to count as the backstop's.
 BACKSTOP_SHARE = 0.9
+# The subject is told when to write its stack to within this many
+# seconds, earlier rather than later.
+DUMP_GRAIN = 1.0
 WHERE_LIMIT = 64 * 1024
 # How many of a stopped request's innermost student frames a message names.
 WHERE_FRAMES = 2
@@ -280,8 +284,12 @@ class Connection:
                 # because the run was ending proves nothing.
                 own_wall = own_wall and remaining >= BACKSTOP_SHARE * wall
                 wall = max(0.1, remaining)
-        limits = [wire.LIMITS, cpu,
-                  max(0.05, wall - min(WHERE_LEAD, wall / 2))]
+        dump_after = max(0.05, wall - min(WHERE_LEAD, wall / 2))
+        if dump_after > DUMP_GRAIN:
+            # Cut to the grain, so that a deadline drawing nearer changes
+            # the limits, and costs a message, once a grain, not each time.
+            dump_after = DUMP_GRAIN * math.floor(dump_after / DUMP_GRAIN)
+        limits = [wire.LIMITS, cpu, dump_after]
         try:
             # The subject keeps them until told others: most requests of a
             # test have the same, and a message less is a wake-up less.

@@ -319,8 +319,10 @@ class Limits:
     sends SIGXCPU (RLIMIT_CPU), on which faulthandler writes this
     process's stack to wire.WHERE_FILE and the process ends by the signal.
     A request still waiting when the judge's wall-clock backstop nears has
-    its stack written there too. Time spent waiting for the CPU on a busy
-    machine counts for neither limit.
+    its stack written there too, on SIGALRM from a kernel timer: a watchdog
+    thread (faulthandler.dump_traceback_later) would cost a thread started
+    and joined per request, most of a request's own cost. Time spent
+    waiting for the CPU on a busy machine counts for neither limit.
     """
 
     def __init__(self) -> None:
@@ -330,6 +332,8 @@ class Limits:
         signal.signal(signal.SIGXCPU, signal.SIG_DFL)
         faulthandler.register(signal.SIGXCPU, file=self.where,
                               all_threads=True, chain=True)
+        faulthandler.register(signal.SIGALRM, file=self.where,
+                              all_threads=True)
         self.cpu: Optional[float] = None
         self.dump_after: Optional[float] = None
 
@@ -359,12 +363,11 @@ class Limits:
         os.lseek(self.where, 0, os.SEEK_SET)
         self.cpu_limit(self.cpu)
         if self.dump_after is not None:
-            faulthandler.dump_traceback_later(self.dump_after,
-                                              file=self.where)
+            signal.setitimer(signal.ITIMER_REAL, self.dump_after)
         try:
             yield
         finally:
-            faulthandler.cancel_dump_traceback_later()
+            signal.setitimer(signal.ITIMER_REAL, 0)
             self.cpu_limit(None)
 
 
@@ -608,8 +611,8 @@ class Subject:
             code = 70
             try:
                 # main.py's own CPU time, from nothing: a forked child's
-                # count starts again (the parent's watchdog thread is not
-                # copied, so only the parent's stack is written at the
+                # count starts again (the parent's interval timer is not
+                # inherited, so only the parent's stack is written at the
                 # backstop).
                 self.limits.cpu_limit(cpu)
                 out = os.open(output + ".out", os.O_WRONLY | os.O_CREAT
