@@ -148,3 +148,22 @@ def test_a_run_with_a_service_ends_with_its_server(
             probe(run).end()
     finally:
         run.release()
+
+
+def test_a_run_holds_nothing_of_the_zygote(sealed_jail: jail.Jail) -> None:
+    """No descriptor of the zygote's namespaces or folder reaches a run.
+
+    The zygote keeps them to go back home after forking a run into new
+    namespaces; a run holding one could reach the zygote's file systems,
+    which every run shares.
+    """
+    run = sealed_jail.link().spawn(True)
+    try:
+        held = probe(run).descriptors()
+        assert held, "the probe sees no descriptor at all"
+        for target, kind in held:
+            assert kind != "folder", held
+            assert not target.split(":", 1)[0] in (
+                "mnt", "net", "ipc", "pid", "user", "uts", "cgroup"), held
+    finally:
+        run.release()

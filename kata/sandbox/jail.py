@@ -74,8 +74,10 @@ DENIED_CALLS = (
 CLONE_NAMESPACE_FLAGS = (0x00020000, 0x02000000, 0x04000000, 0x08000000,
                          0x10000000, 0x20000000, 0x40000000, 0x00000080)
 CLONE_NEWUSER = 0x10000000
-# What the zygote itself may do that a test may not: seal its children.
-ZYGOTE_ALLOWED = ("mount", "umount2", "unshare")
+# What the zygote itself may do that a test may not: seal its children
+# (it enters a run's new namespaces to fork its first process, then goes
+# back to its own with setns).
+ZYGOTE_ALLOWED = ("mount", "umount2", "unshare", "setns")
 INSTALL_HINT = ("install bubblewrap (Debian and Ubuntu: apt-get install "
                 "bubblewrap) and allow unprivileged user namespaces")
 PROTECTIONS = ("namespaces", "seccomp", "cgroup memory", "cgroup pids")
@@ -109,8 +111,9 @@ def seccomp_program(zygote: bool = False) -> Optional[IO[bytes]]:
     clone3 fails with ENOSYS (its flags cannot be inspected), so that the C
     library falls back to clone, whose namespace flags are refused. Foreign
     architectures (32-bit calls on a 64-bit kernel) are killed. The
-    zygote's filter (zygote true) allows mount, umount2 and unshare, with
-    which it seals each test's child, but no new user namespace.
+    zygote's filter (zygote true) allows mount, umount2, unshare and
+    setns, with which it seals each test's child, but no new user
+    namespace.
     """
     try:
         import errno

@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
 """Seal one test's child: namespaces, file systems and rights of its own.
 
-Every child the zygote forks for a test is a *run* of its own: before any
-student code, trusted code here gives it new mount, PID, network and IPC
-namespaces, so that nothing one run writes or starts is visible to another
-run of the same submission, earlier or at the same time:
+Every child the zygote forks for a test is a *run* of its own: the zygote
+enters new mount, PID, network and IPC namespaces, forks the run's first
+process into them and goes back to its own, so that nothing one run writes
+or starts is visible to another run of the same submission, earlier or at
+the same time. Before any student code, trusted code here gives the run:
 
 - empty, size-capped file systems of its own on /tmp, /dev/shm and
   /scratch (its working folder, which the judge reads through a directory
@@ -29,7 +30,7 @@ import os
 import re
 import socket
 import struct
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
@@ -66,10 +67,16 @@ VARIANTS = "/variants"
 SERVICES = "/services"
 SCRATCH = "/scratch"
 SERVICE_SOCKET = SERVICES + "/e2e.sock"
+# The namespaces each run has of its own; the zygote's PID namespace is
+# where its next child is born once it is back home.
+NAMESPACES = (("mnt", CLONE_NEWNS), ("net", CLONE_NEWNET),
+              ("ipc", CLONE_NEWIPC), ("pid", CLONE_NEWPID))
 TMP_SIZE = 64 * 1024 ** 2
 SCRATCH_SIZE = 64 * 1024 ** 2
 
 _libc = ctypes.CDLL(None, use_errno=True)
+# The zygote's own namespaces and folder (flag 0), by keep_home.
+_HOME: List[Tuple[int, int]] = []
 
 
 class SealError(Exception):
@@ -134,15 +141,47 @@ def _bind_read_only(source: str, target: str) -> None:
     _remount_read_only(target)
 
 
+def keep_home() -> List[int]:
+    """Open the calling process's namespaces and folder, to come back to.
+
+    Return the descriptors; every process forked after this must close
+    them before anything else (a run holding one could reach the zygote's
+    own file systems).
+    """
+    if not _HOME:
+        for name, flag in NAMESPACES:
+            _HOME.append((flag, os.open("/proc/self/ns/" + name,
+                                        os.O_RDONLY | os.O_CLOEXEC)))
+        _HOME.append((0, os.open(".", os.O_RDONLY | os.O_DIRECTORY
+                                 | os.O_CLOEXEC)))
+    return [descriptor for _, descriptor in _HOME]
+
+
 def unshare() -> None:
     """Give the calling process new mount, PID, network and IPC namespaces.
 
-    The PID namespace is that of the children forked next; mounts made
-    from now on are this run's alone.
+    The PID namespace is that of the child forked next, which is the
+    run's first process; mounts made from now on are the run's alone.
+    The zygote goes back home (``go_home``) as soon as it has forked it.
     """
     _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET
                          | CLONE_NEWIPC), "unshare")
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def go_home() -> None:
+    """Return to the namespaces and folder of ``keep_home``.
+
+    Raise SealError if that fails: a zygote that stayed in a run's
+    namespaces would share them with the next run.
+    """
+    if not _HOME:
+        raise SealError("no home to go back to")
+    for flag, descriptor in _HOME:
+        if flag:
+            _check(_libc.setns(descriptor, flag), "setns")
+        else:
+            os.fchdir(descriptor)
 
 
 def build(options: Dict[str, Any]) -> int:

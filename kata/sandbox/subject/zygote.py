@@ -23,7 +23,7 @@ import signal
 import socket
 import sys
 from pathlib import Path
-from typing import Any, Collection, Dict, List
+from typing import Any, Collection, Dict, List, Optional
 
 from . import relay, seal, streams, wire
 
@@ -31,6 +31,9 @@ PR_SET_CHILD_SUBREAPER = 36
 # Holds the seccomp program of the tests' children (empty where there is no
 # seccomp) when they are sealed; nothing where there is no sandbox.
 FILTER: List[bytes] = []
+# The descriptors of the zygote's own namespaces and folder, when sealing;
+# every child closes them first.
+HOME: List[int] = []
 
 
 def preload() -> None:
@@ -86,7 +89,7 @@ def child(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
         os.setpgid(0, 0)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         if FILTER:
-            code = sealed(options, channel_fd)
+            code = init(options, channel_fd)
         else:
             os.chdir(str(options["cwd"]))
             hand_over_workdir(channel_fd, os.open(".", os.O_RDONLY
@@ -100,33 +103,11 @@ def child(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
         os._exit(code)
 
 
-def sealed(options: Dict[str, Any], channel_fd: int) -> int:
-    """Run a test in namespaces of its own; return how it ended.
-
-    This process stays outside them, waiting: the first process inside is
-    the run's init, which builds its file systems and forks the process
-    that serves the test.
-    """
-    seal.unshare()
-    pid = os.fork()
-    if pid == 0:
-        code = 70
-        try:
-            code = init(options, channel_fd)
-        except BaseException:  # the run cannot be sealed: it does not run
-            import traceback
-            traceback.print_exc()
-        finally:
-            os._exit(code)
-    os.close(channel_fd)
-    _, status = os.waitpid(pid, 0)
-    return os.waitstatus_to_exitcode(status) & 0xFF
-
-
 def init(options: Dict[str, Any], channel_fd: int) -> int:
     """Be the first process of a sealed run; return the test's exit code.
 
-    Killing this process ends every process of the run.
+    This process was forked into the run's new namespaces (``spawn``), as
+    their init: killing it ends every process of the run.
     """
     hand_over_workdir(channel_fd, seal.build(options))
     if options.get("service"):
@@ -272,12 +253,51 @@ def run(control_fd: int) -> None:
                 os.close(fd)
             continue
         channel_fd, lifeline = fds
-        pid = os.fork()
-        if pid == 0:
-            child(message[1], channel_fd,
-                  [control.sock.fileno(), lifeline, *lifelines])
+        pid = spawn(message[1], channel_fd,
+                    [control.sock.fileno(), lifeline, *lifelines, *HOME])
         os.close(channel_fd)
-        lifelines[lifeline] = pid
+        if pid is None:
+            os.close(lifeline)
+        else:
+            lifelines[lifeline] = pid
+
+
+def spawn(options: Dict[str, Any], channel_fd: int, keep_closed: List[int]
+          ) -> Optional[int]:
+    """Fork a test's child; return its pid, None if it cannot be sealed.
+
+    Sealed, the child is born the init of namespaces of its own: the
+    zygote enters them, forks, and goes back to its own at once. A zygote
+    that cannot go back ends (and the sandbox with it) rather than share
+    a run's namespaces with the next.
+    """
+    if FILTER:
+        try:
+            seal.unshare()
+        except seal.SealError:
+            import traceback
+            traceback.print_exc()
+            back_home()
+            return None
+    try:
+        pid = os.fork()
+    except BaseException:
+        if FILTER:
+            back_home()
+        raise
+    if pid == 0:
+        child(options, channel_fd, keep_closed)
+    if FILTER:
+        back_home()
+    return pid
+
+
+def back_home() -> None:
+    """Go back to the zygote's own namespaces, or end the zygote."""
+    try:
+        seal.go_home()
+    except BaseException:  # nothing may run outside the zygote's home
+        os._exit(71)
 
 
 def main() -> None:
@@ -291,6 +311,8 @@ def main() -> None:
         FILTER.append(program)
     preload()
     subreaper()
+    if FILTER:
+        HOME.extend(seal.keep_home())
     run(control_fd)
 
 
