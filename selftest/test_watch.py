@@ -287,3 +287,35 @@ def test_reading_a_file_or_touching_another_starts_no_run(
     changed = threading.Event()
     watch._SaveHandler(changed).dispatch(event)
     assert not changed.is_set()
+
+
+def test_watch_grades_again_only_the_steps_whose_files_changed(
+        tmp_path: Path, screen: Screen) -> None:
+    """An edit of app.py leaves steps 00-05 as they were, and says so.
+
+    Steps 00-05 read user.py, db.py and auth.py only; the steps from 06
+    on, which read app.py, are graded again, and a regression among them
+    is still named.
+    """
+    folder = tmp_path / "ws"
+    workspace.init(folder, 9)
+    app = folder / "app.py"
+    right = app.read_text()
+    with _watching(folder, screen):
+        start = screen.wait_for("Waiting for a save")
+        app.write_text(right + "# a comment\n")
+        kept = screen.wait_for("Not graded again", start)
+        wait = screen.wait_for("Waiting for a save", kept)
+        said = screen.text(start, wait)
+        assert "Not graded again, their files unchanged since their last " \
+            "verdict: steps 00-05." in said, said
+        assert "9/21 steps done. Next: step 09" in said, said
+        app.write_text(right.replace('"/users"', '"/people"'))
+        broken = screen.wait_for(
+            "step 07 Register user end-point passed before and fails now",
+            wait)
+        back = screen.wait_for("Waiting for a save", broken)
+        said = screen.text(wait, back)
+        assert "steps 00-05." in said, said
+        assert "Next: step 07 Register user end-point" in said, said
+    _assert_wrapped_and_separated(screen, 3)

@@ -5,8 +5,11 @@ It starts where the student stands (the first step that does not pass).
 On every save it grades the step under way and tells its verdict as soon
 as it is known; then it grades every step done before, so that a save which
 breaks a finished step is named at once, and goes back to the earliest
-failing step. One jail serves every grading (``kept_subject.py``), so a
-save does not wait for a sandbox to start. It moves on as soon
+failing step. A done step whose files did not change since its last
+verdict keeps that verdict, and the output says which steps did
+(``reuse.py``): grading them again could only say the same. One jail
+serves every grading (``kept_subject.py``), so a save does not wait for a
+sandbox to start. It moves on as soon
 as everything graded passes. Once all steps pass it keeps watching: every
 save grades all of them again, and a step that a save breaks is named and
 gone back to like any other regression.
@@ -40,6 +43,7 @@ from kata.judge.kept_subject import KeptSubject
 from kata.reading.advice import Advice
 from kata.reading.text import one_line
 from kata.reports import report
+from kata.student.reuse import KeptVerdicts, step_list
 from kata.verdict import model
 
 # The kinds of event that mean a file's content or mode may have changed.
@@ -163,13 +167,32 @@ class Progress:
         self.passing: Dict[int, bool] = {}
         # The advice of the latest grading, shown under a step that passes.
         self.advice: List[Advice] = []
+        self.verdicts = KeptVerdicts(folder)
 
     def _grade(self, steps: Sequence[Step]) -> List[model.TaskResult]:
         """Grade steps of the folder; keep the advice; return the tasks."""
+        before = self.verdicts.fingerprints(steps)
         graded = grader.grade(self.folder, steps, isolate=self.isolate,
                               kept=self.kept)
         self.advice = graded.advice
+        self.verdicts.keep(graded.tasks, before)
         return graded.tasks
+
+    def _grade_changed(self, steps: Sequence[Step]
+                       ) -> List[model.TaskResult]:
+        """Grade the steps whose files changed since their last verdict.
+
+        The others keep that verdict, and the output says which they are.
+        Return the tasks of every step, in order.
+        """
+        standing = self.verdicts.standing(steps)
+        changed = [step for step in steps if step.number not in standing]
+        tasks = [*standing.values(), *(self._grade(changed) if changed
+                                       else [])]
+        if standing:
+            self.tell("Not graded again, their files unchanged since their "
+                      "last verdict: {}.".format(step_list(sorted(standing))))
+        return sorted(tasks, key=lambda task: task.step.number)
 
     def resume(self) -> None:
         """Find the first unfinished step by grading every step once."""
@@ -188,15 +211,16 @@ class Progress:
         """Grade the steps up to the one under way; report what changed.
 
         The step under way is graded first and its verdict told as soon
-        as it is known; then the other steps up to the furthest reached,
-        so that a save which broke one of them is named. While everything
-        graded passes, move on to the next step. Once every step has
-        passed, every step is graded.
+        as it is known; then the other steps up to the furthest reached
+        whose files changed, so that a save which broke one of them is
+        named. While everything graded passes, move on to the next step.
+        Once every step has passed, every step whose files changed is
+        graded.
         """
         self._rule(_step_name(self.current) if self.current is not None
                    else "all steps")
         if self.current is None:
-            self._settle(self._grade(STEPS))
+            self._settle(self._grade_changed(STEPS))
             return
         under_way = self.current
         first = self._grade([under_way])[0]
@@ -205,7 +229,8 @@ class Progress:
         self._tell_change(first, before, current=True, first=True)
         others = [step for step in STEPS[:self.reached + 1]
                   if step is not under_way]
-        tasks = sorted([first, *(self._grade(others) if others else [])],
+        tasks = sorted([first, *(self._grade_changed(others) if others
+                                 else [])],
                        key=lambda task: task.step.number)
         told = {under_way.number: before}
         while self._settle(tasks, told):
