@@ -478,10 +478,14 @@ class Submission:
         self.root = root
         self.workdir = workdir
         self.judge = judge
+        # The modules this child imported: importing one again gives the
+        # same module (the subject's sys.modules), so it costs no request.
+        self._imported: Dict[str, Remote] = {}
 
     def module(self, name: str) -> Remote:
         """Import and return the submission's module, failing with a reason.
 
+        A module this child imported already is returned as it was.
         An import proved never to finish is remembered in the judge's
         folder, so the other tests of the grading fail at once instead of
         each waiting for it. The proof is the import's own whole limit
@@ -490,6 +494,8 @@ class Submission:
         was running out) proves nothing about the import. A spliced variant
         runs other code: it has a memory of its own.
         """
+        if name in self._imported:
+            return self._imported[name]
         hang = None
         if self.judge:
             code = hashlib.sha256(self.connection.variant.encode(
@@ -500,9 +506,11 @@ class Submission:
                 pytest.fail(hang.read_text("utf-8", "replace")
                             [:MESSAGE_LIMIT], pytrace=False)
         try:
-            return self.connection.request(
+            module = self.connection.request(
                 "import", name, seconds=IMPORT_SECONDS,
                 doing="importing " + name + ".py")
+            self._imported[name] = module
+            return module
         except SubjectBroke as broke:
             if hang is not None and self.connection.stopped and \
                     self.connection.full_limit:
