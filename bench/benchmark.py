@@ -13,6 +13,12 @@ included: a cpuacct cgroup of the benchmark's own (cgroup v1 or v2) where
 it may make one, else the whole machine's busy time from /proc/stat (then
 run it on a quiet machine). Processes started are the machine's forks and
 threads (/proc/stat), so they too want a quiet machine.
+
+``--against TREE`` compares this tree with another checkout (today's main
+in a worktree, say): it grades solution/, whole and one step, with each
+tree's checker in turn, run after run, and prints both trees' medians and
+the median of the ratios of paired runs. Alternating keeps a machine whose
+speed drifts during the session from favouring the tree measured second.
 """
 import argparse
 import json
@@ -211,6 +217,30 @@ def split_child() -> None:
                       "children": children.ru_utime + children.ru_stime}))
 
 
+def compare(other: Path, runs: int, meter: CpuMeter) -> None:
+    """Grade solution/ with this tree and other in turn; print the ratios."""
+    trees = {"this tree": REPO_ROOT, str(other): other}
+    for label, extra in (("grade solution/, all 21 tasks", []),
+                         ("grade solution/, one task (--step 5)",
+                          ["--step", "5"])):
+        samples: Dict[str, List[Sample]] = {name: [] for name in trees}
+        for _ in range(runs):
+            for name, tree in trees.items():
+                samples[name].extend(measure(
+                    [str(tree / "checker.sh"), str(tree / "solution"),
+                     *extra], 1, meter))
+        for name in trees:
+            show("{}: {}".format(name, label), samples[name])
+        pairs = list(zip(samples["this tree"], samples[str(other)]))
+        print("  this tree / {}: CPU {:.2f}x, wall {:.2f}x (medians of {} "
+              "paired runs)".format(
+                  other, statistics.median(mine.cpu / theirs.cpu
+                                           for mine, theirs in pairs),
+                  statistics.median(mine.wall / theirs.wall
+                                    for mine, theirs in pairs),
+                  len(pairs)), flush=True)
+
+
 def first_verdicts(runs: int, at_step: int) -> List[float]:
     """Return the seconds from a save to watch's first verdict, per save.
 
@@ -292,6 +322,10 @@ def main() -> None:
                              "(its workers' CPU time is not counted)")
     parser.add_argument("--only-roster", action="store_true",
                         help="skip the single-submission measurements")
+    parser.add_argument("--against", metavar="TREE", type=Path,
+                        help="compare gradings with another checkout of "
+                             "the kata, run by run, and measure nothing "
+                             "else")
     parser.add_argument("--split-child", action="store_true",
                         help=argparse.SUPPRESS)
     arguments = parser.parse_args()
@@ -303,7 +337,10 @@ def main() -> None:
         "a cpuacct cgroup" if meter.kind == "cgroup"
         else "the whole machine (keep it quiet)"))
     try:
-        run(arguments, meter)
+        if arguments.against:
+            compare(arguments.against.resolve(), arguments.runs, meter)
+        else:
+            run(arguments, meter)
     finally:
         meter.close()
 

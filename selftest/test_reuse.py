@@ -100,10 +100,15 @@ def test_a_new_module_changes_every_step(folder: Path) -> None:
 
 
 def test_a_file_that_does_not_parse_still_counts(folder: Path) -> None:
-    """Its imports are unknown, its content is still read."""
+    """Its content is still read; its imports, unknown, changed for all."""
     before = prints(folder)
-    (folder / "auth.py").write_text("def broken(:\n")
-    assert changed(before, prints(folder)) == list(range(4, 21))
+    auth = folder / "auth.py"
+    right = auth.read_text()
+    auth.write_text("def broken(:\n")
+    broken = prints(folder)
+    assert changed(before, broken) == list(range(21))
+    auth.write_text(right.replace("import bcrypt", "import bcrypt\n("))
+    assert changed(broken, prints(folder)) == list(range(4, 21))
 
 
 def task(number: int, passed: bool = True,
@@ -157,3 +162,29 @@ def test_step_lists_read_as_words() -> None:
     assert step_list([1, 2]) == "steps 01-02"
     assert step_list([0, 1, 2, 3, 5]) == "steps 00-03 and 05"
     assert step_list([9, 1, 3, 7, 8]) == "steps 01, 03 and 07-09"
+
+
+def test_a_changed_import_anywhere_changes_every_step(folder: Path) -> None:
+    """The grading copies at most 20 extra modules, in the imports' order.
+
+    So a module main.py starts importing may push out one that db.py
+    needs: every step is graded again.
+    """
+    (folder / "helpers.py").write_text('"""Helpers."""\n')
+    before = prints(folder)
+    main = folder / "main.py"
+    main.write_text("import helpers\n" + main.read_text())
+    assert changed(before, prints(folder)) == list(range(21))
+
+
+def test_every_step_owns_code_only_in_the_files_it_depends_on() -> None:
+    """A style problem is charged to the step owning its code.
+
+    The fingerprint counts the files of a step and of those before it,
+    so the code a step owns must be in them.
+    """
+    for each in STEPS:
+        stack = {name for earlier in STEPS[:each.number + 1]
+                 for name in earlier.files}
+        for owned in (*each.solution, *each.owns):
+            assert owned.split(":", 1)[0] in stack, (each.number, owned)

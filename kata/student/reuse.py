@@ -2,14 +2,16 @@
 """Which verdicts a save leaves standing, in ``watch`` only.
 
 A step's verdict is read from its own files and the files of the steps
-before it (its spec drives its code through theirs, and its style is
-checked in its files), from the modules those import, and from which
-modules the folder holds (a new one may shadow a library). When none of
-that changed since the step was graded, grading it again could only give
-the same verdict: ``watch`` shows the one it has and says so. The current
-step is always graded, a timed-out verdict is never kept, and a grading
-during which the files changed keeps nothing. A roster, ``status`` and a
-plain grading never reuse a verdict.
+before it (its spec drives its code through theirs, its style is checked
+in its files, and the code it owns is in them), from the modules those
+import, from which modules the folder holds (a new one may shadow a
+library) and from what every module imports (the grading copies at most
+20 modules besides the exercise's files, in the order the imports name
+them). When none of that changed since the step was graded, grading it
+again could only give the same verdict: ``watch`` shows the one it has
+and says so. The current step is always graded, a timed-out verdict is
+never kept, and a grading during which the files changed keeps nothing.
+A roster, ``status`` and a plain grading never reuse a verdict.
 """
 import ast
 import hashlib
@@ -68,12 +70,16 @@ class FolderState:
     def fingerprint(self, step: Step) -> str:
         """Return a digest of everything step's verdict is read from.
 
-        That is the names of the folder's files, then each dependency's
-        mode and content (a missing one counts as missing).
+        That is the names of the folder's files and what each of its
+        modules imports, then each dependency's mode and content (a
+        missing one counts as missing).
         """
         digest = hashlib.sha256()
         for name in self.names:
             digest.update(b"file\0" + _bytes(name))
+            if name.endswith(".py"):
+                digest.update(b"\0imports\0" + _bytes(
+                    " ".join(sorted(self._imported(name)))))
         for name in self.dependencies(step):
             digest.update(b"\0dependency\0" + _bytes(name))
             if name not in self._digests:
