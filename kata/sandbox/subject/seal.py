@@ -141,6 +141,25 @@ def _bind_read_only(source: str, target: str) -> None:
     _remount_read_only(target)
 
 
+def own_home() -> None:
+    """Move the zygote into namespaces that its own user namespace owns.
+
+    Where bubblewrap nests the sandbox's user namespace in another (an
+    unprivileged grader), the namespaces it made belong to the outer one,
+    and the zygote could not go back to them after forking a run. So the
+    calling process makes new mount, PID, network and IPC namespaces,
+    forks the process that goes on as the zygote, the init of the new PID
+    namespace with a /proc of its own, and waits for it: it ends as that
+    process ends.
+    """
+    unshare()
+    pid = os.fork()
+    if pid:
+        _, status = os.waitpid(pid, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+
+
 def keep_home() -> List[int]:
     """Open the calling process's namespaces and folder, to come back to.
 

@@ -309,6 +309,7 @@ def main() -> None:
             with open(int(sys.argv[3]), "rb") as stream:
                 program = stream.read()
         FILTER.append(program)
+        seal.own_home()
     preload()
     subreaper()
     if FILTER:
