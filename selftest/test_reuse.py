@@ -9,6 +9,7 @@ one thing and looks at which steps keep their fingerprint.
 import os
 import shutil
 import stat
+import threading
 from pathlib import Path
 from typing import Dict, List
 
@@ -17,6 +18,9 @@ import pytest
 from kata.catalogue.steps import REPO_ROOT, STEPS, step
 from kata.student.reuse import FolderState, KeptVerdicts, step_list
 from kata.verdict.model import Check, TaskResult
+
+# Only a safety net for a read that would never end; no speed is asserted.
+SAFETY_SECONDS = 600
 
 
 @pytest.fixture
@@ -188,3 +192,25 @@ def test_every_step_owns_code_only_in_the_files_it_depends_on() -> None:
                  for name in earlier.files}
         for owned in (*each.solution, *each.owns):
             assert owned.split(":", 1)[0] in stack, (each.number, owned)
+
+
+def test_a_fifo_or_an_endless_link_is_not_read(folder: Path) -> None:
+    """watch reads the student's folder itself: nothing there may stall it.
+
+    db.py as a FIFO nobody writes to, and app.py as a link to /dev/zero,
+    are not opened for their content (the grading refuses both, whatever
+    a link leads to), yet the link becoming a file counts.
+    """
+    (folder / "db.py").unlink()
+    os.mkfifo(str(folder / "db.py"))
+    (folder / "app.py").unlink()
+    (folder / "app.py").symlink_to("/dev/zero")
+    found: List[Dict[int, str]] = []
+    worker = threading.Thread(target=lambda: found.append(prints(folder)),
+                              daemon=True)
+    worker.start()
+    worker.join(SAFETY_SECONDS)
+    assert found, "fingerprinting the folder never ended"
+    (folder / "app.py").unlink()
+    (folder / "app.py").write_text("")
+    assert changed(found[0], prints(folder)) == list(range(6, 21))

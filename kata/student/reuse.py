@@ -13,14 +13,15 @@ and says so. The current step is always graded, a timed-out verdict is
 never kept, and a grading during which the files changed keeps nothing.
 A roster, ``status`` and a plain grading never reuse a verdict.
 """
-import ast
 import hashlib
 import os
+import stat
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 from kata.catalogue.steps import MAX_FILE_BYTES, STEPS, SUBMISSION_FILES, Step
 from kata.verdict import model
+from kata.verdict.intake import imported_modules, read_at_most
 
 
 def folder_files(folder: Path) -> List[str]:
@@ -94,7 +95,7 @@ class FolderState:
         known; its own content is still part of the fingerprint.
         """
         if name not in self._imports:
-            self._imports[name] = _imports_of(self.folder / name)
+            self._imports[name] = list(imported_modules(self.folder / name))
         return self._imports[name]
 
 
@@ -103,33 +104,29 @@ def _bytes(name: str) -> bytes:
     return name.encode("utf-8", "surrogateescape")
 
 
-def _imports_of(path: Path) -> List[str]:
-    """Return the top-level names of the modules a Python file imports."""
-    try:
-        with open(str(path), "rb") as stream:
-            tree = ast.parse(stream.read(MAX_FILE_BYTES + 1))
-    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
-        return []
-    modules = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            modules.extend(alias.name.split(".")[0] for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and \
-                not node.level:
-            modules.append(node.module.split(".")[0])
-    return modules
-
-
 def _file_digest(path: Path) -> bytes:
-    """Return a digest of a file's mode and content, or of its absence."""
+    """Return a digest of a file's mode and content, or of its absence.
+
+    Read as the grading reads it: a link or anything but a regular file
+    is not opened (the grading refuses it), nor is more read than the
+    grading would.
+    """
     digest = hashlib.sha256()
     try:
-        with open(str(path), "rb") as stream:
-            digest.update(oct(os.fstat(stream.fileno()).st_mode).encode())
-            for block in iter(lambda: stream.read(1 << 16), b""):
-                digest.update(block)
+        descriptor = os.open(str(path), os.O_RDONLY | os.O_NOFOLLOW
+                             | os.O_NONBLOCK)
+    except OSError as error:
+        digest.update(b"unopened " + str(error.errno).encode())
+        return digest.digest()
+    try:
+        info = os.fstat(descriptor)
+        digest.update(oct(info.st_mode).encode())
+        if stat.S_ISREG(info.st_mode):
+            digest.update(read_at_most(descriptor, MAX_FILE_BYTES + 1))
     except OSError as error:
         digest.update(b"unreadable " + str(error.errno).encode())
+    finally:
+        os.close(descriptor)
     return digest.digest()
 
 

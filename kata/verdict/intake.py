@@ -63,7 +63,7 @@ def snapshot(submission: Path, destination: Path) -> Snapshot:
         scanned = queue.pop(0)
         if scanned in refused:
             continue
-        for module in _imported_modules(destination / scanned):
+        for module in imported_modules(destination / scanned):
             name = module + ".py"
             if name in considered or not _lexists(submission / name):
                 continue
@@ -94,8 +94,10 @@ def _lexists(path: Path) -> bool:
     return True
 
 
-def _imported_modules(path: Path) -> Tuple[str, ...]:
+def imported_modules(path: Path) -> Tuple[str, ...]:
     """Return the top-level modules a Python file imports, e.g. wrappers.
+
+    It reads a copy's files and, in ``watch``, the student's own.
 
     ``import x.y`` and ``from x.y import z`` give x; a relative import
     gives nothing. A file that cannot be read or parsed imports nothing.
@@ -117,8 +119,15 @@ def _parsed_imports(path: str, mtime_ns: int, size: int) -> Tuple[str, ...]:
     changed since is read again.
     """
     try:
-        with open(path, "rb") as stream:
-            source = stream.read(MAX_FILE_BYTES + 1)
+        # Neither a link that took the file's place nor a FIFO is read.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW
+                             | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                return ()
+            source = read_at_most(descriptor, MAX_FILE_BYTES + 1)
+        finally:
+            os.close(descriptor)
         tree = ast.parse(source, path)
     except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
         return ()
@@ -146,7 +155,7 @@ def imported_extra_modules(copy: Path, names: Iterable[str],
     queue = [name for name in names if name.endswith(".py")]
     seen = set(queue)
     while queue:
-        for module in _imported_modules(copy / queue.pop(0)):
+        for module in imported_modules(copy / queue.pop(0)):
             name = module + ".py"
             if name in seen or name in SUBMISSION_FILES or name not in known:
                 continue
@@ -186,7 +195,7 @@ def _copy_regular_file(source: Path, target: Path,
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return "{} is not a regular file".format(name)
-        data = _read_at_most(descriptor, MAX_FILE_BYTES + 1)
+        data = read_at_most(descriptor, MAX_FILE_BYTES + 1)
     except OSError as error:
         return _unreadable(name, error)
     finally:
@@ -211,7 +220,7 @@ def _copy_regular_file(source: Path, target: Path,
     return None
 
 
-def _read_at_most(descriptor: int, limit: int) -> bytes:
+def read_at_most(descriptor: int, limit: int) -> bytes:
     """Read from descriptor until its end or until limit bytes were read."""
     chunks = []
     left = limit
